@@ -1,0 +1,19 @@
+"""The site's own Sphinx extension, loaded from ``_config.yml``.
+
+Each concern lives in its own module; this module only registers them with Sphinx.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import lead_images
+
+__version__ = "0.1.0"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    lead_images.setup(app)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
