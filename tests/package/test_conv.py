@@ -1,0 +1,244 @@
+"""Convolution: output-size rule, forward against independent implementations,
+backward against central finite differences, and the two ways of computing dX."""
+
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddl.conv import Conv2D, conv_backward, conv_backward_dX_full, conv_forward, conv_output_size
+
+SETTINGS = settings(max_examples=25, deadline=None)
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central differences of the scalar function ``f`` with respect to ``x`` (perturbed in place)."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + eps
+        plus = f()
+        x[idx] = old - eps
+        minus = f()
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def rel_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
+
+
+@st.composite
+def conv_settings(draw, max_size=7):
+    """A convolution setting that fits: channels, sizes, filter, stride, padding, m."""
+    f = draw(st.integers(1, 4))
+    padding = draw(st.integers(0, 2))
+    stride = draw(st.integers(1, 3))
+    H = draw(st.integers(max(1, f - 2 * padding), max_size))
+    W = draw(st.integers(max(1, f - 2 * padding), max_size))
+    C = draw(st.integers(1, 3))
+    K = draw(st.integers(1, 3))
+    m = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return C, K, H, W, f, stride, padding, m, seed
+
+
+# ---------------------------------------------------------------- output size
+
+
+def count_positions(n, f, p, s):
+    """Independent count: the top-left corners a filter can take in the padded input."""
+    return len(range(0, n + 2 * p - f + 1, s))
+
+
+@given(n=st.integers(1, 40), f=st.integers(1, 12), p=st.integers(0, 5), s=st.integers(1, 6))
+@settings(max_examples=300, deadline=None)
+def test_output_size_rule_every_setting(n, f, p, s):
+    if f > n + 2 * p:
+        with pytest.raises(ValueError, match="does not fit"):
+            conv_output_size(n, f, p, s)
+        return
+    expected = count_positions(n, f, p, s)
+    assert conv_output_size(n, f, p, s) == expected
+    exact_ok = (n - f + 2 * p) % s == 0
+    if exact_ok:
+        assert conv_output_size(n, f, p, s, exact=True) == expected
+    else:
+        with pytest.raises(ValueError, match="stride"):
+            conv_output_size(n, f, p, s, exact=True)
+
+
+def test_output_size_textbook_values():
+    assert conv_output_size(32, 5, 0, 1) == 28
+    assert conv_output_size(32, 3, 1, 1) == 32  # "same" padding
+    assert conv_output_size(7, 3, 0, 2) == 3
+    assert conv_output_size(227, 11, 0, 4) == 55  # AlexNet's first layer
+    assert conv_output_size(8, 2, 0, 2) == 4
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((5, 7, 0, 1), "does not fit"),
+        ((5, 3, 0, 0), "stride must be >= 1"),
+        ((5, 3, -1, 1), "padding must be >= 0"),
+        ((5, 0, 0, 1), "f must be >= 1"),
+        ((5.0, 3, 0, 1), "n must be an integer"),
+        ((5, 3, 0, 1.5), "stride must be an integer"),
+    ],
+)
+def test_output_size_clear_errors(args, message):
+    with pytest.raises(ValueError, match=message):
+        conv_output_size(*args)
+
+
+@given(conv_settings(max_size=9))
+@SETTINGS
+def test_output_shape_matches_torch_and_the_rule(setting):
+    C, K, H, W, f, s, p, m, seed = setting
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((C, H, W, m))
+    layer = Conv2D(C, K, f, s, p, rng)
+    Z = layer.forward(X)
+    expected = (K, 1 + (H - f + 2 * p) // s, 1 + (W - f + 2 * p) // s, m)
+    assert Z.shape == expected
+    assert layer.output_shape((C, H, W)) == expected[:3]
+    torch_out = torch.nn.functional.conv2d(torch.zeros(m, C, H, W), torch.zeros(K, C, f, f), stride=s, padding=p)
+    assert tuple(torch_out.shape) == (m, *expected[:3])
+
+
+# ---------------------------------------------------------------- forward
+
+
+@given(conv_settings(max_size=9))
+@SETTINGS
+def test_forward_matches_torch_conv2d(setting):
+    C, K, H, W, f, s, p, m, seed = setting
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((C, H, W, m))
+    Wt = rng.standard_normal((K, C, f, f))
+    b = rng.standard_normal((K, 1))
+    Z, _ = conv_forward(X, Wt, b, s, p)
+    ref = torch.nn.functional.conv2d(
+        torch.from_numpy(X.transpose(3, 0, 1, 2).copy()),
+        torch.from_numpy(Wt),
+        torch.from_numpy(b[:, 0]),
+        stride=s,
+        padding=p,
+    ).numpy().transpose(1, 2, 3, 0)
+    np.testing.assert_allclose(Z, ref, rtol=1e-10, atol=1e-10)
+
+
+def test_forward_matches_scipy_correlate():
+    rng = np.random.default_rng(0)
+    C, K, H, W, f, m = 3, 2, 9, 7, 3, 4
+    X = rng.standard_normal((C, H, W, m))
+    Wt = rng.standard_normal((K, C, f, f))
+    b = rng.standard_normal((K, 1))
+    Z, _ = conv_forward(X, Wt, b, stride=1, padding=1)
+    for k in range(K):
+        for i in range(m):
+            ref = sum(scipy.signal.correlate(X[c, :, :, i], Wt[k, c], mode="same") for c in range(C)) + b[k, 0]
+            np.testing.assert_allclose(Z[k, :, :, i], ref, rtol=1e-12, atol=1e-12)
+    # stride 2 = every other position of the stride-1 "valid" correlation
+    Z2, _ = conv_forward(X, Wt, b, stride=2, padding=0)
+    for k in range(K):
+        full = sum(scipy.signal.correlate(X[c, :, :, 0], Wt[k, c], mode="valid") for c in range(C)) + b[k, 0]
+        np.testing.assert_allclose(Z2[k, :, :, 0], full[::2, ::2], rtol=1e-12, atol=1e-12)
+
+
+def test_forward_by_hand():
+    # A vertical-edge detector on a 4x4 image whose left half is 10 and right half is 0.
+    X = np.array([[10, 10, 0, 0]] * 4, dtype=float)[None, :, :, None]
+    Wt = np.array([[1, 0, -1]] * 3, dtype=float)[None, None]
+    Z, _ = conv_forward(X, Wt, np.zeros((1, 1)))
+    np.testing.assert_array_equal(Z[0, :, :, 0], [[30, 30], [30, 30]])
+
+
+def test_forward_rejects_channel_mismatch():
+    rng = np.random.default_rng(0)
+    layer = Conv2D(3, 2, 3, rng=rng)
+    with pytest.raises(ValueError, match="input channels"):
+        layer.forward(rng.standard_normal((2, 5, 5, 1)))
+    with pytest.raises(ValueError, match=r"\(channels, height, width, m\)"):
+        layer.forward(rng.standard_normal((3, 5, 5)))
+
+
+# ---------------------------------------------------------------- backward
+
+
+@given(conv_settings(), st.sampled_from(["col2im", "full"]), st.sampled_from([None, "relu"]))
+@SETTINGS
+def test_backward_matches_finite_differences(setting, dX_method, activation):
+    C, K, H, W, f, s, p, m, seed = setting
+    rng = np.random.default_rng(seed)
+    layer = Conv2D(C, K, f, s, p, rng, activation=activation, dX_method=dX_method)
+    layer.params["b"][...] = rng.standard_normal(layer.params["b"].shape)
+    X = rng.standard_normal((C, H, W, m))
+    G = rng.standard_normal(layer.forward(X).shape)  # dL(i)/dA, per example
+
+    def J():  # mean over examples of L(i) = sum(G[..., i] * A[..., i])
+        return np.sum(G * layer.forward(X)) / m
+
+    layer.forward(X)
+    dX = layer.backward(G)
+    dW, db = layer.grads["W"].copy(), layer.grads["b"].copy()
+    assert rel_error(dW, numerical_gradient(J, layer.params["W"])) < 1e-6
+    assert rel_error(db, numerical_gradient(J, layer.params["b"])) < 1e-6
+    # dX is per example: dL(i)/dX(i) = m * dJ/dX(i)
+    assert rel_error(dX, m * numerical_gradient(J, X)) < 1e-6
+
+
+@given(conv_settings(max_size=12))
+@SETTINGS
+def test_full_convolution_dX_equals_col2im_dX(setting):
+    C, K, H, W, f, s, p, m, seed = setting
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((C, H, W, m))
+    Wt = rng.standard_normal((K, C, f, f))
+    Z, cache = conv_forward(X, Wt, np.zeros((K, 1)), s, p)
+    dZ = rng.standard_normal(Z.shape)
+    dX_col2im, _, _ = conv_backward(dZ, cache)
+    dX_full = conv_backward_dX_full(dZ, Wt, X.shape, s, p)
+    np.testing.assert_allclose(dX_full, dX_col2im, rtol=1e-10, atol=1e-10)
+
+
+def test_full_convolution_dX_by_hand():
+    # 1 channel, 3x3 input, 2x2 filter, stride 1: dX is the full convolution of dZ with rot180(W).
+    Wt = np.array([[1.0, 2.0], [3.0, 4.0]])[None, None]
+    dZ = np.array([[1.0, 0.0], [0.0, 0.0]])[None, :, :, None]
+    dX = conv_backward_dX_full(dZ, Wt, (1, 3, 3, 1))
+    # Only the top-left window's dZ is non-zero, so dX is W itself placed at the top-left.
+    np.testing.assert_array_equal(dX[0, :, :, 0], [[1, 2, 0], [3, 4, 0], [0, 0, 0]])
+    dZ = np.array([[0.0, 0.0], [0.0, 1.0]])[None, :, :, None]
+    dX = conv_backward_dX_full(dZ, Wt, (1, 3, 3, 1))
+    np.testing.assert_array_equal(dX[0, :, :, 0], [[0, 0, 0], [0, 1, 2], [0, 3, 4]])
+
+
+@given(conv_settings(max_size=8))
+@SETTINGS
+def test_backward_matches_torch_autograd(setting):
+    C, K, H, W, f, s, p, m, seed = setting
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((C, H, W, m))
+    Wt = rng.standard_normal((K, C, f, f))
+    b = rng.standard_normal((K, 1))
+    Z, cache = conv_forward(X, Wt, b, s, p)
+    dZ = rng.standard_normal(Z.shape)
+    dX, dW, db = conv_backward(dZ, cache)
+    Xt = torch.tensor(X.transpose(3, 0, 1, 2), requires_grad=True)
+    Wtt = torch.tensor(Wt, requires_grad=True)
+    bt = torch.tensor(b[:, 0], requires_grad=True)
+    Zt = torch.nn.functional.conv2d(Xt, Wtt, bt, stride=s, padding=p)
+    (Zt * torch.from_numpy(dZ.transpose(3, 0, 1, 2).copy())).sum().div(m).backward()
+    np.testing.assert_allclose(dW, Wtt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(db[:, 0], bt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dX, m * Xt.grad.numpy().transpose(1, 2, 3, 0), rtol=1e-10, atol=1e-10)
+
+
+def test_conv_layer_needs_rng():
+    with pytest.raises(ValueError, match="rng"):
+        Conv2D(1, 1, 3)
