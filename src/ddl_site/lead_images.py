@@ -1,20 +1,21 @@
 """Lead images, drawn by code before the posts are read.
 
 Each post names its lead image in its front matter (``image: ./why-maths.jpg``). The image is
-not kept in the repository: a function registered here draws it, so it is rebuilt from code
+not kept in the repository: a function in :mod:`ddl_site.art` (one module per post, each
+drawing registered with :func:`drawing`) draws it, so it is rebuilt from code
 like every other figure on the site. A file is rewritten only when its bytes change, so an
 unchanged image does not make Sphinx think a post is out of date.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
+import pkgutil
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-DRAWINGS: dict[str, Callable[[], "Figure"]] = {}  # noqa: F821 - matplotlib imported lazily
+DRAWINGS: dict[str, Callable] = {}
 
 
 def drawing(filename: str) -> Callable[[Callable], Callable]:
@@ -27,7 +28,8 @@ def drawing(filename: str) -> Callable[[Callable], Callable]:
     return register
 
 
-def _figure(width: float = 8.0, height: float = 4.2):
+def figure(width: float = 8.0, height: float = 4.2):
+    """A blank figure in the series' lead-image size and colours."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -38,34 +40,13 @@ def _figure(width: float = 8.0, height: float = 4.2):
     return fig
 
 
-@drawing("why-maths.jpg")
-def why_maths():
-    """Part 0: gradient descent finding its way down a loss surface, with its update rule."""
-    fig = _figure()
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    w1, w2 = np.meshgrid(np.linspace(-3, 3, 300), np.linspace(-2, 2, 200))
-    # A stretched quadratic bowl with a gentle ripple: the shape of a loss surface.
-    J = 0.5 * (w1**2 + 6 * w2**2) + 0.3 * np.sin(2 * w1) * np.cos(2 * w2)
-    ax.contourf(w1, w2, J, levels=30, cmap="viridis", alpha=0.9)
-    ax.contour(w1, w2, J, levels=30, colors="white", linewidths=0.3, alpha=0.4)
-    # Gradient descent from a corner, using the surface's exact gradient.
-    w = np.array([-2.7, 1.7])
-    path = [w.copy()]
-    for _ in range(40):
-        g = np.array(
-            [w[0] + 0.6 * np.cos(2 * w[0]) * np.cos(2 * w[1]),
-             6 * w[1] - 0.6 * np.sin(2 * w[0]) * np.sin(2 * w[1])]
-        )
-        w = w - 0.12 * g
-        path.append(w.copy())
-    path = np.array(path)
-    ax.plot(path[:, 0], path[:, 1], "-o", color="#ffb000", markersize=3, linewidth=1.5)
-    ax.text(0.04, 0.88, r"$W \leftarrow W - \alpha\,\frac{\partial J}{\partial W}$",
-            transform=ax.transAxes, fontsize=26, color="white")
-    ax.set_xlim(-3, 3)
-    ax.set_ylim(-2, 2)
-    return fig
+def load_drawings() -> dict[str, Callable]:
+    """Import every module of :mod:`ddl_site.art` (one per post) so their drawings register."""
+    from . import art
+
+    for module in pkgutil.iter_modules(art.__path__):
+        importlib.import_module(f"{art.__name__}.{module.name}")
+    return DRAWINGS
 
 
 def render(filename: str) -> bytes:
@@ -86,7 +67,7 @@ def render(filename: str) -> bytes:
 def write_all(folder: Path) -> list[Path]:
     """Write every registered lead image into ``folder``; return the files that changed."""
     changed = []
-    for filename in sorted(DRAWINGS):
+    for filename in sorted(load_drawings()):
         target = folder / filename
         data = render(filename)
         if not target.exists() or target.read_bytes() != data:
