@@ -9,11 +9,12 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import lead_images
+from . import execution, lead_images
 
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     lead_images.setup(app)
+    execution.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
