@@ -13,7 +13,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .conv import col2im, conv_output_size
 
-__all__ = ["MaxPool2D", "AvgPool2D", "Flatten"]
+__all__ = ["MaxPool2D", "AvgPool2D", "Flatten", "Unflatten"]
 
 
 class _Pool2D:
@@ -105,6 +105,39 @@ class Flatten:
     def forward(self, A_prev: np.ndarray, training: bool = True) -> np.ndarray:
         self.cache = A_prev.shape
         return A_prev.reshape(-1, A_prev.shape[-1])
+
+    def backward(self, dA: np.ndarray) -> np.ndarray:
+        return dA.reshape(self.cache)
+
+
+class Unflatten:
+    """Reshape ``(C·H·W, m)`` to ``(C, H, W, m)``: the inverse of :class:`Flatten`.
+
+    Put first in a convolutional network so that it takes the same ``(n_x, m)``
+    design matrices as a dense one (and the data loaders, splits and training
+    loop of the package work unchanged); row ``(c·H + h)·W + w`` of the input
+    becomes pixel ``(c, h, w)``.
+    """
+
+    def __init__(self, image_shape: tuple):
+        if len(image_shape) != 3:
+            raise ValueError(f"image_shape: expected (channels, height, width), got {image_shape!r}.")
+        self.image_shape = tuple(int(n) for n in image_shape)
+        self.params, self.grads = {}, {}
+        self.cache = None
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        return self.image_shape
+
+    def forward(self, A_prev: np.ndarray, training: bool = True) -> np.ndarray:
+        n = int(np.prod(self.image_shape))
+        if A_prev.ndim != 2 or A_prev.shape[0] != n:
+            raise ValueError(
+                f"A_prev: expected shape ({n}, m), i.e. flattened images of shape {self.image_shape}, "
+                f"got {A_prev.shape}."
+            )
+        self.cache = A_prev.shape
+        return A_prev.reshape(*self.image_shape, A_prev.shape[-1])
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
         return dA.reshape(self.cache)
