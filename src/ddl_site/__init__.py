@@ -9,7 +9,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import execution, lead_images
+from . import execution, extension, lead_images
 
 __version__ = "0.1.0"
 
@@ -17,4 +17,5 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict[str, Any]:
     lead_images.setup(app)
     execution.setup(app)
+    extension.setup(app)  # the blog: front matter, header, series box, index, feed, old URLs
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
