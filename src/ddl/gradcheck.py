@@ -74,11 +74,15 @@ def check_layer(layer, A_prev, rng, eps=1e-6, training=False):
     return errors
 
 
-def check_network(network, loss, X, Y, eps=1e-6):
-    """Relative error of the backpropagated gradient of every parameter.
+def check_network(network, loss, X, Y, eps=1e-6, per_parameter=False):
+    """Relative error of the backpropagated gradient of a whole network.
 
-    Returns a list in the order of ``network.parameters()``.  Evaluation
-    mode is used throughout (dropout off) so the cost is deterministic.
+    As in the posts, every parameter's gradient is flattened into one long
+    vector and compared at once, which is what matters when a deep network's
+    first layers have gradients far smaller than its last.  With
+    ``per_parameter=True``, returns instead a list of errors in the order of
+    ``network.parameters()``.  Evaluation mode is used throughout (dropout
+    off) so the cost is deterministic.
     """
     Z = network.forward(X, training=False)
     network.backward(loss.gradient(Z, Y))
@@ -87,5 +91,8 @@ def check_network(network, loss, X, Y, eps=1e-6):
     def J(_):
         return loss.cost(network.forward(X, training=False), Y)
 
-    return [relative_error(g, numerical_gradient(J, p, eps))
-            for g, p in zip(analytic, network.parameters())]
+    numeric = [numerical_gradient(J, p, eps) for p in network.parameters()]
+    if per_parameter:
+        return [relative_error(a, n) for a, n in zip(analytic, numeric)]
+    return relative_error(np.concatenate([a.ravel() for a in analytic]),
+                          np.concatenate([n.ravel() for n in numeric]))

@@ -111,7 +111,11 @@ def binary_cross_entropy(Z, Y):
     """
     _check_same_shape(Z, Y)
     m = Z.shape[-1]
-    return float(np.sum(softplus(Z) - Y * Z) / m)
+    # softplus(z) − y z, with softplus's max(z, 0) taken first: for y ∈ {0, 1}
+    # max(z, 0) − y z is exact, so a tiny loss is not lost to rounding.
+    with np.errstate(under="ignore"):
+        L = (np.maximum(Z, 0) - Y * Z) + np.log1p(np.exp(-np.abs(Z)))
+    return float(np.sum(L) / m)
 
 
 def binary_cross_entropy_gradient(Z, Y):
@@ -131,7 +135,16 @@ def categorical_cross_entropy(Z, Y):
     """
     _check_same_shape(Z, Y)
     m = Z.shape[-1]
-    return float((np.sum(logsumexp(Z) * Y.sum(axis=0, keepdims=True)) - np.sum(Y * Z)) / m)
+    # logsumexp(z) − Σ y z written as Σ_k y_k (c − z_k) + log Σ_k e^(z_k − c), with
+    # c the column max: c − z_k is exact when z_k is the max, and since that
+    # term of the sum is e^0 = 1, the log is log1p of the others, so a loss
+    # near 0 keeps its digits.
+    c = Z.max(axis=0, keepdims=True)
+    with np.errstate(under="ignore"):
+        E = np.exp(Z - c)
+    E[np.argmax(Z, axis=0), np.arange(m)] = 0
+    L = np.sum(Y * (c - Z), axis=0) + Y.sum(axis=0) * np.log1p(E.sum(axis=0))
+    return float(np.sum(L) / m)
 
 
 def categorical_cross_entropy_gradient(Z, Y):

@@ -1,0 +1,133 @@
+"""Activations: derivatives against central differences, stability, dtypes."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddl import activations as act
+from ddl.gradcheck import numerical_gradient, relative_error
+
+SETTINGS = settings(max_examples=30, deadline=None)
+shapes = st.tuples(st.integers(1, 6), st.integers(1, 8))
+seeds = st.integers(0, 2**32 - 1)
+scales = st.sampled_from([0.1, 1.0, 5.0])
+
+ELEMENTWISE = [
+    (act.sigmoid, act.sigmoid_prime),
+    (act.tanh, act.tanh_prime),
+    (act.relu, act.relu_prime),
+    (act.leaky_relu, act.leaky_relu_prime),
+    (act.identity, act.identity_prime),
+]
+
+
+def away_from_kink(Z):
+    """Move entries off z = 0, where ReLU has no derivative."""
+    return np.where(np.abs(Z) < 1e-3, 1e-3 + np.abs(Z), Z)
+
+
+@pytest.mark.parametrize("g, g_prime", ELEMENTWISE, ids=lambda f: getattr(f, "__name__", ""))
+@SETTINGS
+@given(shape=shapes, seed=seeds, scale=scales)
+def test_elementwise_derivative_matches_central_differences(g, g_prime, shape, seed, scale):
+    rng = np.random.default_rng(seed)
+    Z = away_from_kink(scale * rng.standard_normal(shape))
+    G = rng.standard_normal(shape)  # J = Σ G ⊙ g(Z), so ∂J/∂Z = G ⊙ g'(Z)
+    numeric = numerical_gradient(lambda z: np.sum(G * g(z)), Z.copy())
+    assert relative_error(G * g_prime(Z), numeric) < 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(act.ACTIVATIONS))
+@SETTINGS
+@given(shape=shapes, seed=seeds, scale=scales)
+def test_activation_backward_matches_central_differences(name, shape, seed, scale):
+    a = act.get_activation(name)
+    rng = np.random.default_rng(seed)
+    Z = away_from_kink(scale * rng.standard_normal(shape))
+    dA = rng.standard_normal(shape)
+    numeric = numerical_gradient(lambda z: np.sum(dA * a.forward(z)), Z.copy())
+    assert relative_error(a.backward(dA, Z, a.forward(Z)), numeric) < 1e-6
+
+
+@SETTINGS
+@given(shape=shapes, seed=seeds, scale=scales)
+def test_softmax_backward_is_the_jacobian_vector_product(shape, seed, scale):
+    rng = np.random.default_rng(seed)
+    Z = scale * rng.standard_normal(shape)
+    dA = rng.standard_normal(shape)
+    A = act.softmax(Z)
+    expected = np.empty(shape)
+    for i in range(shape[1]):  # the full Jacobian, column by column
+        a = A[:, i]
+        J = np.diag(a) - np.outer(a, a)
+        expected[:, i] = J.T @ dA[:, i]
+    np.testing.assert_allclose(act.softmax_backward(dA, A), expected, rtol=1e-10, atol=1e-14)
+
+
+def test_values_against_the_textbook_formulas():
+    z = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
+    np.testing.assert_allclose(act.sigmoid(z), [[1 / (1 + math.exp(-v)) for v in z[0]]])
+    np.testing.assert_allclose(act.tanh(z), [[math.tanh(v) for v in z[0]]])
+    np.testing.assert_array_equal(act.relu(z), [[0, 0, 0, 0.5, 3.0]])
+    np.testing.assert_allclose(act.leaky_relu(z), [[-0.02, -0.005, 0, 0.5, 3.0]])
+    np.testing.assert_array_equal(act.relu_prime(z), [[0, 0, 0, 1, 1]])
+    col = np.array([[1.0], [2.0], [3.0]])
+    e = [math.exp(v) for v in (1.0, 2.0, 3.0)]
+    np.testing.assert_allclose(act.softmax(col)[:, 0], [v / sum(e) for v in e])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_is_stable_at_huge_logits(dtype):
+    z = np.array([[-1000.0, -100.0, 0.0, 100.0, 1000.0]], dtype=dtype)
+    s = act.sigmoid(z)  # np.seterr(all="raise") turns any warning into an error
+    assert s.dtype == dtype
+    assert np.all(np.isfinite(s))
+    assert s[0, 0] == 0.0 and s[0, -1] == 1.0 and s[0, 2] == 0.5
+    ds = act.sigmoid_prime(z)
+    assert np.all(np.isfinite(ds)) and ds[0, 0] == 0.0 and ds[0, -1] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_subtracts_the_max_so_huge_logits_are_finite(dtype):
+    Z = np.array([[1000.0, -1000.0, 0.0], [999.0, -1000.0, 1e4], [-1000.0, 1000.0, 1e4]],
+                 dtype=dtype)
+    A = act.softmax(Z)
+    assert A.dtype == dtype
+    assert np.all(np.isfinite(A))
+    np.testing.assert_allclose(A.sum(axis=0), 1.0, rtol=1e-6)
+    e = math.exp(-1.0)
+    np.testing.assert_allclose(A[:, 0], [1 / (1 + e), e / (1 + e), 0.0], rtol=1e-6)
+    np.testing.assert_allclose(A[:, 2], [0.0, 0.5, 0.5], rtol=1e-6)
+    dZ = act.softmax_backward(np.ones_like(A), A)
+    assert np.all(np.isfinite(dZ))
+
+
+@SETTINGS
+@given(shape=shapes, seed=seeds, shift=st.floats(-500, 500))
+def test_softmax_is_shift_invariant(shape, seed, shift):
+    # Subtracting the mean would not be: only a per-column constant cancels.
+    Z = np.random.default_rng(seed).standard_normal(shape)
+    np.testing.assert_allclose(act.softmax(Z + shift), act.softmax(Z), rtol=1e-9, atol=1e-15)
+
+
+def test_softmax_of_a_column_with_one_huge_logit_is_one_hot():
+    # Subtracting the column mean instead of the max overflows here.
+    Z = np.array([[1000.0], [0.0], [0.0]])
+    np.testing.assert_array_equal(act.softmax(Z), [[1.0], [0.0], [0.0]])
+
+
+@pytest.mark.parametrize("name", sorted(act.ACTIVATIONS))
+def test_float32_stays_float32(name):
+    a = act.get_activation(name)
+    Z = np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4)
+    A = a.forward(Z)
+    assert A.dtype == np.float32
+    assert a.backward(np.ones_like(A), Z, A).dtype == np.float32
+
+
+def test_unknown_activation_names_the_closest():
+    with pytest.raises(ValueError, match="Did you mean 'sigmoid'"):
+        act.get_activation("sigmod")

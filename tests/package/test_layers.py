@@ -1,0 +1,133 @@
+"""Dense layer: backward pass against central differences, in-place updates,
+dtypes and input validation."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddl import activations
+from ddl.gradcheck import check_layer
+from ddl.layers import Dense
+from ddl.optimisers import GradientDescent
+
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+@SETTINGS
+@given(
+    n_in=st.integers(1, 7),
+    n_out=st.integers(1, 7),
+    m=st.integers(1, 9),
+    activation=st.sampled_from(sorted(activations.ACTIVATIONS)),
+    initialiser=st.sampled_from(["small_random", "xavier", "he"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dense_backward_matches_central_differences(n_in, n_out, m, activation, initialiser, seed):
+    rng = np.random.default_rng(seed)
+    layer = Dense(n_in, n_out, activation, initialiser, rng)
+    layer.params["W"][...] = rng.standard_normal((n_out, n_in))  # away from tiny weights
+    layer.params["b"][...] = rng.standard_normal((n_out, 1))
+    A_prev = rng.standard_normal((n_in, m))
+    errors = check_layer(layer, A_prev, rng)
+    assert set(errors) == {"A_prev", "W", "b"}
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_dense_forward_and_backward_by_hand():
+    layer = Dense(2, 1, "identity", "zeros")
+    layer.params["W"][...] = [[2.0, -1.0]]
+    layer.params["b"][...] = [[0.5]]
+    A_prev = np.array([[1.0, 3.0], [4.0, 0.0]])
+    np.testing.assert_array_equal(layer.forward(A_prev), [[2 - 4 + 0.5, 6 + 0.5]])
+    dA_prev = layer.backward(np.array([[1.0, -2.0]]))
+    # dW = (1/m) dZ A_prevᵀ = ½ [1·1 + (−2)·3, 1·4 + (−2)·0]; db = ½ (1 − 2); dA_prev = Wᵀ dZ.
+    np.testing.assert_array_equal(layer.grads["W"], [[-2.5, 2.0]])
+    np.testing.assert_array_equal(layer.grads["b"], [[-0.5]])
+    np.testing.assert_array_equal(dA_prev, [[2.0, -4.0], [-1.0, 2.0]])
+
+
+def test_parameters_are_updated_in_place_and_references_stay_valid():
+    rng = np.random.default_rng(0)
+    layer = Dense(3, 2, "tanh", "xavier", rng)
+    W, b, dW, db = layer.params["W"], layer.params["b"], layer.grads["W"], layer.grads["b"]
+    before = W.copy(), b.copy()
+    for _ in range(2):
+        layer.forward(rng.standard_normal((3, 5)))
+        layer.backward(rng.standard_normal((2, 5)))
+        GradientDescent(0.1).step(list(layer.params.values()), list(layer.grads.values()))
+    assert layer.params["W"] is W and layer.params["b"] is b
+    assert layer.grads["W"] is dW and layer.grads["b"] is db
+    assert not np.array_equal(W, before[0]) and not np.array_equal(b, before[1])
+
+
+@pytest.mark.parametrize("activation", sorted(activations.ACTIVATIONS))
+def test_float32_layer_stays_float32(activation):
+    rng = np.random.default_rng(1)
+    layer = Dense(4, 3, activation, "he", rng, dtype=np.float32)
+    assert layer.params["W"].dtype == np.float32 and layer.params["b"].dtype == np.float32
+    A = layer.forward(rng.standard_normal((4, 6)).astype(np.float32))
+    dA_prev = layer.backward(np.ones_like(A))
+    assert A.dtype == dA_prev.dtype == np.float32
+    assert layer.grads["W"].dtype == layer.grads["b"].dtype == np.float32
+
+
+def test_float32_agrees_with_float64():
+    rng = np.random.default_rng(2)
+    l64 = Dense(5, 4, "sigmoid", "xavier", rng)
+    l32 = Dense(5, 4, "sigmoid", "zeros", dtype=np.float32)
+    l32.params["W"][...] = l64.params["W"]
+    X = rng.standard_normal((5, 8))
+    np.testing.assert_allclose(l32.forward(X.astype(np.float32)), l64.forward(X), rtol=1e-5)
+    G = rng.standard_normal((4, 8))
+    np.testing.assert_allclose(l32.backward(G.astype(np.float32)), l64.backward(G), rtol=1e-4,
+                               atol=1e-6)
+
+
+def test_input_validation_names_the_parameter():
+    rng = np.random.default_rng(0)
+    layer = Dense(3, 2, "relu", "he", rng)
+    with pytest.raises(ValueError, match=r"A_prev: expected shape \(3, m\).*got \(2, 3\)"):
+        layer.forward(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="A_prev: expected dtype float64.*got float32"):
+        layer.forward(np.zeros((3, 4), dtype=np.float32))
+    with pytest.raises(ValueError, match="n_out: expected a positive integer, got 0"):
+        Dense(3, 0, "relu", "he", rng)
+    with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator"):
+        Dense(3, 2, "relu", "he", None)
+    with pytest.raises(ValueError, match="Did you mean 'relu'"):
+        Dense(3, 2, "rleu", "he", rng)
+    with pytest.raises(ValueError, match=r"dA: expected shape \(2, 4\)"):
+        layer.forward(np.zeros((3, 4)))
+        layer.backward(np.zeros((2, 5)))
+
+
+def test_initialisers_have_the_stated_spread():
+    from ddl import initialisers as init
+
+    rng = np.random.default_rng(3)
+    shape = (400, 300)
+    assert np.all(init.zeros(shape) == 0)
+    assert init.small_random(shape, rng).std() == pytest.approx(0.01, rel=0.02)
+    assert init.xavier(shape, rng).std() == pytest.approx(np.sqrt(2 / 700), rel=0.02)
+    assert init.he(shape, rng).std() == pytest.approx(np.sqrt(2 / 300), rel=0.02)
+    assert init.he((8, 3, 5, 5), rng, dtype=np.float32).dtype == np.float32
+    assert init.fans((8, 3, 5, 5)) == (75, 200)
+
+
+def test_zero_initialisation_keeps_units_identical():
+    # The symmetry problem: with equal weights, every hidden unit gets the same gradient.
+    from ddl.network import Network
+
+    rng = np.random.default_rng(4)
+    hidden = Dense(3, 4, "tanh", "zeros")
+    hidden.params["W"][...] = 0.5
+    out = Dense(4, 1, "identity", "zeros")
+    out.params["W"][...] = 0.3
+    net = Network([hidden, out])
+    for _ in range(5):
+        Z = net.forward(rng.standard_normal((3, 10)))
+        net.backward(Z - rng.standard_normal((1, 10)))
+        GradientDescent(0.5).step(net.parameters(), net.gradients())
+    W = hidden.params["W"]
+    np.testing.assert_allclose(W, np.broadcast_to(W[:1], W.shape))

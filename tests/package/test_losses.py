@@ -1,0 +1,107 @@
+"""Losses: values against the textbook formulas, gradients against central
+differences, and stability at logits of ±1000."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddl import losses
+from ddl.gradcheck import numerical_gradient, relative_error
+
+SETTINGS = settings(max_examples=40, deadline=None)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def targets(loss, shape, rng):
+    if isinstance(loss, losses.MeanSquaredError):
+        return rng.standard_normal(shape)
+    if isinstance(loss, losses.BinaryCrossEntropy):
+        return rng.integers(0, 2, shape).astype(float)
+    Y = np.zeros(shape)
+    Y[rng.integers(0, shape[0], shape[1]), np.arange(shape[1])] = 1
+    return Y
+
+
+LOSSES = [losses.MeanSquaredError(), losses.BinaryCrossEntropy(), losses.CategoricalCrossEntropy()]
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+@SETTINGS
+@given(n=st.integers(1, 5), m=st.integers(1, 8), seed=seeds, scale=st.sampled_from([0.5, 1.0, 3.0]))
+def test_gradient_is_per_example_derivative_of_the_cost(loss, n, m, seed, scale):
+    rng = np.random.default_rng(seed)
+    Z = scale * rng.standard_normal((n, m))
+    Y = targets(loss, (n, m), rng)
+    # Logits up to ~±15: beyond that σ(z) − 1 and softmax − 1 round to 0 and
+    # there is nothing left to compare (huge logits are tested for stability below).
+    numeric = numerical_gradient(lambda z: loss.cost(z, Y), Z.copy())
+    # dZ is per example: ∂J/∂Z = dZ / m.
+    assert relative_error(loss.gradient(Z, Y) / m, numeric) < 1e-6
+
+
+def test_mse_by_hand():
+    Y_hat = np.array([[1.0, 2.0, 4.0]])
+    Y = np.array([[0.0, 2.0, 1.0]])
+    assert losses.mean_squared_error(Y_hat, Y) == pytest.approx((1 + 0 + 9) / (2 * 3))
+    np.testing.assert_array_equal(losses.mean_squared_error_gradient(Y_hat, Y), [[1, 0, 3]])
+
+
+def test_bce_from_logits_equals_the_probability_formula():
+    z = np.array([[-3.0, -0.2, 0.0, 1.5, 4.0]])
+    y = np.array([[0.0, 1.0, 1.0, 0.0, 1.0]])
+    p = 1 / (1 + np.exp(-z))
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert losses.binary_cross_entropy(z, y) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(losses.binary_cross_entropy_gradient(z, y), p - y)
+
+
+def test_cce_from_logits_equals_the_probability_formula():
+    Z = np.array([[2.0, -1.0], [0.5, 0.0], [-1.0, 3.0]])
+    Y = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    P = np.exp(Z) / np.exp(Z).sum(axis=0)
+    expected = -np.sum(Y * np.log(P)) / 2
+    assert losses.categorical_cross_entropy(Z, Y) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(losses.categorical_cross_entropy_gradient(Z, Y), P - Y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bce_is_stable_at_huge_logits(dtype):
+    z = np.array([[1000.0, -1000.0, 1000.0, -1000.0]], dtype=dtype)
+    y = np.array([[1.0, 0.0, 0.0, 1.0]], dtype=dtype)
+    J = losses.binary_cross_entropy(z, y)
+    # Right answers: 0 for the two confident hits, 1000 for each confident miss.
+    assert math.isfinite(J) and J == pytest.approx(2000 / 4)
+    dZ = losses.binary_cross_entropy_gradient(z, y)
+    assert dZ.dtype == dtype
+    np.testing.assert_array_equal(dZ, [[0.0, 0.0, 1.0, -1.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cce_is_stable_at_huge_logits(dtype):
+    Z = np.array([[1000.0, -1000.0], [-1000.0, 1000.0], [0.0, 0.0]], dtype=dtype)
+    Y = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]], dtype=dtype)
+    J = losses.categorical_cross_entropy(Z, Y)
+    assert math.isfinite(J) and J == pytest.approx(2000 / 2)
+    dZ = losses.categorical_cross_entropy_gradient(Z, Y)
+    assert dZ.dtype == dtype
+    np.testing.assert_array_equal(dZ, [[0.0, -1.0], [0.0, 1.0], [0.0, 0.0]])
+
+
+def test_predict_gives_labels():
+    assert losses.BinaryCrossEntropy().predict(np.array([[-0.1, 0.0, 2.0]])).tolist() == [[0, 1, 1]]
+    Z = np.array([[0.1, 3.0], [2.0, -1.0]])
+    assert losses.CategoricalCrossEntropy().predict(Z).tolist() == [[1, 0]]
+
+
+def test_mismatched_shapes_are_reported():
+    with pytest.raises(ValueError, match=r"Y: expected the shape of the network output \(1, 3\)"):
+        losses.binary_cross_entropy(np.zeros((1, 3)), np.zeros((3,)))
+
+
+def test_get_loss_by_name():
+    assert isinstance(losses.get_loss("mse"), losses.MeanSquaredError)
+    with pytest.raises(ValueError, match="Did you mean 'mse'"):
+        losses.get_loss("mes")

@@ -1,0 +1,154 @@
+"""Whole networks: backpropagation against central differences and against
+PyTorch's autograd, and the original's bias defect."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddl import losses
+from ddl.data import one_hot
+from ddl.gradcheck import check_network
+from ddl.layers import Dense
+from ddl.network import Network, feed_forward
+from ddl.optimisers import GradientDescent
+from ddl.training import train_step
+
+SETTINGS = settings(max_examples=30, deadline=None)
+LOSSES = {
+    "mse": losses.MeanSquaredError(),
+    "bce": losses.BinaryCrossEntropy(),
+    "cce": losses.CategoricalCrossEntropy(),
+}
+
+
+def random_network(rng, sizes, hidden):
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = i == len(sizes) - 2
+        layer = Dense(n_in, n_out, "identity" if last else hidden[i], "xavier", rng)
+        layer.params["b"][...] = 0.1 * rng.standard_normal((n_out, 1))
+        layers.append(layer)
+    return Network(layers)
+
+
+def random_targets(loss_name, n_out, m, rng):
+    if loss_name == "mse":
+        return rng.standard_normal((n_out, m))
+    if loss_name == "bce":
+        return rng.integers(0, 2, (n_out, m)).astype(float)
+    return one_hot(rng.integers(0, n_out, m), n_out)
+
+
+@SETTINGS
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_backprop_matches_central_differences_for_any_depth_and_width(data, seed):
+    depth = data.draw(st.integers(1, 4), label="depth")
+    sizes = data.draw(st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1),
+                      label="sizes")
+    hidden = data.draw(st.lists(st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu"]),
+                                min_size=depth, max_size=depth), label="hidden")
+    loss_name = data.draw(st.sampled_from(sorted(LOSSES)), label="loss")
+    m = data.draw(st.integers(1, 6), label="m")
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, sizes, hidden)
+    X = rng.standard_normal((sizes[0], m))
+    Y = random_targets(loss_name, sizes[-1], m, rng)
+    loss = LOSSES[loss_name]
+    assert check_network(net, loss, X, Y) < 1e-6
+    # Parameter by parameter too, except where the gradient has all but vanished
+    # (deep sigmoid stacks): there central differences only resolve rounding noise.
+    errors = check_network(net, loss, X, Y, per_parameter=True)
+    Z = net.forward(X)
+    net.backward(loss.gradient(Z, Y))
+    norms = [np.linalg.norm(g) for g in net.gradients()]
+    assert len(errors) == 2 * depth
+    for error, norm in zip(errors, norms):
+        if norm > 1e-4 * max(norms):
+            assert error < 1e-6, (errors, norms)
+
+
+def test_gradients_agree_with_torch_autograd():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    sizes = [7, 6, 5, 4, 3]
+    hidden = ["relu", "tanh", "sigmoid"]
+    X = rng.standard_normal((7, 11))
+    to_torch = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+    for loss_name, loss in LOSSES.items():
+        net = random_network(rng, sizes, hidden)
+        Y = random_targets(loss_name, sizes[-1], 11, rng)
+        Z = net.forward(X)
+        J = loss.cost(Z, Y)
+        dX = net.backward(loss.gradient(Z, Y))
+
+        # The same network in PyTorch, rows as examples as PyTorch expects.
+        Wt = [torch.tensor(layer.params["W"], requires_grad=True) for layer in net.layers]
+        bt = [torch.tensor(layer.params["b"], requires_grad=True) for layer in net.layers]
+        Xt = torch.tensor(X.T, requires_grad=True)
+        A = Xt
+        for i, (W, b) in enumerate(zip(Wt, bt)):
+            A = A @ W.T + b.T
+            if i < len(hidden):
+                A = to_torch[hidden[i]](A)
+        Yt = torch.tensor(Y.T)
+        if loss_name == "mse":
+            Jt = ((A - Yt) ** 2).sum() / (2 * 11)
+        elif loss_name == "bce":
+            Jt = torch.nn.functional.binary_cross_entropy_with_logits(A, Yt, reduction="sum") / 11
+        else:
+            Jt = torch.nn.functional.cross_entropy(A, Yt.argmax(dim=1))
+        Jt.backward()
+
+        assert J == pytest.approx(Jt.item(), rel=1e-12)
+        for layer, W, b in zip(net.layers, Wt, bt):
+            np.testing.assert_allclose(layer.grads["W"], W.grad.numpy(), rtol=1e-10, atol=1e-13)
+            np.testing.assert_allclose(layer.grads["b"], b.grad.numpy(), rtol=1e-10, atol=1e-13)
+        # dX is per example; autograd gives ∂J/∂X = dX / m.
+        np.testing.assert_allclose(dX / 11, Xt.grad.numpy().T, rtol=1e-10, atol=1e-13)
+
+
+def test_a_training_step_changes_the_biases():
+    # The original loop updated W with db, so the biases never moved.
+    rng = np.random.default_rng(6)
+    net = feed_forward([4, 5, 3, 1], rng)
+    X = rng.standard_normal((4, 20))
+    Y = rng.integers(0, 2, (1, 20)).astype(float)
+    biases = [layer.params["b"].copy() for layer in net.layers]
+    weights = [layer.params["W"].copy() for layer in net.layers]
+    alpha = 0.1
+    loss = losses.BinaryCrossEntropy()
+    Z = net.forward(X)
+    net.backward(loss.gradient(Z, Y))
+    expected_b = [b - alpha * layer.grads["b"] for b, layer in zip(biases, net.layers)]
+    expected_W = [W - alpha * layer.grads["W"] for W, layer in zip(weights, net.layers)]
+    train_step(net, loss, GradientDescent(alpha), X, Y)
+    for layer, b0, b1, W1 in zip(net.layers, biases, expected_b, expected_W):
+        assert not np.array_equal(layer.params["b"], b0)
+        np.testing.assert_allclose(layer.params["b"], b1, rtol=1e-12)
+        np.testing.assert_allclose(layer.params["W"], W1, rtol=1e-12)
+
+
+def test_parameters_and_gradients_are_matching_lists_of_the_arrays_themselves():
+    rng = np.random.default_rng(7)
+    net = feed_forward([3, 4, 2], rng, keep_prob=0.8)
+    params, grads = net.parameters(), net.gradients()
+    assert [p.shape for p in params] == [(4, 3), (4, 1), (2, 4), (2, 1)]
+    assert [g.shape for g in grads] == [p.shape for p in params]
+    assert params[0] is net.layers[0].params["W"] and grads[3] is net.layers[-1].grads["b"]
+
+
+def test_predict_returns_labels_in_evaluation_mode():
+    rng = np.random.default_rng(8)
+    net = feed_forward([3, 8, 4], rng, keep_prob=0.5)
+    X = rng.standard_normal((3, 10))
+    labels = net.predict(X, losses.CategoricalCrossEntropy())
+    assert labels.shape == (1, 10)
+    np.testing.assert_array_equal(labels, net.predict(X, losses.CategoricalCrossEntropy()))
+
+
+def test_network_rejects_things_that_are_not_layers():
+    with pytest.raises(TypeError, match=r"layers\[1\]: expected a layer"):
+        Network([Dense(2, 2, rng=np.random.default_rng(0)), "relu"])
+    with pytest.raises(ValueError, match="layers: expected at least one layer"):
+        Network([])
