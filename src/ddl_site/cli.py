@@ -1,0 +1,178 @@
+"""``python -m ddl_site``: start a new post, or check every post's front matter.
+
+    python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME]
+    python -m ddl_site check
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import yaml
+
+from .frontmatter import Post, check_series, parse_date, read_post, slugify
+
+POSTS_DIR = "book"
+TEMPLATE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+series: {series}
+title: {title}
+part: {part}
+date: {date}
+excerpt: {excerpt}
+---
+
+<!-- The title above is the page's heading: start the body's sections at ##.
+     Lead image: register a drawing in src/ddl_site/lead_images.py, then add
+     `image: ./{slug}.png` (and a `caption:`) to the front matter. -->
+
+## Intuition
+
+Every number in the prose is glued from code that ran while the site was built: the layer
+below has {{glue:text}}`n_units` units.
+
+```{{code-cell}} ipython3
+:tags: [remove-input]
+from myst_nb import glue
+
+n_units = 4
+glue("n_units", n_units, display=False)
+```
+
+## Maths
+
+## Code
+"""
+
+
+def _exists(root: Path):
+    """A file exists, or is a lead image that the build will draw."""
+    from .lead_images import DRAWINGS
+
+    def exists(rel: str) -> bool:
+        path = Path(rel)
+        return (root / rel).is_file() or (path.parent.as_posix() == POSTS_DIR
+                                           and path.name in DRAWINGS)
+
+    return exists
+
+
+def _posts(root: Path) -> list[Post]:
+    posts = []
+    for path in sorted((root / POSTS_DIR).glob("*.md")):
+        rel = path.relative_to(root).as_posix()
+        reading = read_post(path.read_text(encoding="utf-8"), rel,
+                            exists=_exists(root))
+        if reading.post is not None:
+            posts.append(reading.post)
+    return posts
+
+
+def _quote(text: str) -> str:
+    return yaml.safe_dump(text, default_style='"', width=10**6).strip().removesuffix("...").strip()
+
+
+def new_post(root: Path, title: str, part: int, slug: str | None = None,
+             date: str | None = None, series: str | None = None,
+             excerpt: str | None = None) -> Path:
+    """Write ``book/<slug>.md`` as a MyST notebook and add it to ``_toc.yml``."""
+    slug = slug or slugify(title)
+    if not slug or slugify(slug) != slug:
+        raise SystemExit(f"--slug: expected lowercase words joined by '-', found {slug!r}")
+    target = root / POSTS_DIR / f"{slug}.md"
+    if target.exists():
+        raise SystemExit(f"{target.relative_to(root)} already exists; choose another --slug")
+    when = parse_date(date) if date else dt.datetime.combine(dt.date.today(), dt.time())
+    existing = _posts(root)
+    names = sorted({p.series for p in existing if p.series})
+    if series is None:
+        if len(names) != 1:
+            raise SystemExit("--series: expected the series' name; found "
+                             f"{'no posts' if not names else 'several series: ' + ', '.join(names)}")
+        series = names[0]
+    for post in existing:
+        if post.series == series and post.part == part:
+            raise SystemExit(f"--part: expected a part not yet used in '{series}'; "
+                             f"found {part}, already {post.path}")
+    stamp = when.strftime("%Y-%m-%d %H:%M:%S") if (when.hour, when.minute, when.second) != (0, 0, 0) \
+        else when.strftime("%Y-%m-%d")
+    text = TEMPLATE.format(series=_quote(series), title=_quote(title), part=part, date=stamp,
+                           excerpt=_quote(excerpt or f"What Part {part} covers, in a sentence."),
+                           slug=slug)
+    problems = read_post(text, f"{POSTS_DIR}/{slug}.md").problems
+    if problems:  # the template and the checks must agree
+        raise SystemExit("\n".join(map(str, problems)))
+    target.write_text(text, encoding="utf-8")
+    _add_to_toc(root / "_toc.yml", f"{POSTS_DIR}/{slug}")
+    return target
+
+
+def _add_to_toc(toc: Path, entry: str) -> None:
+    """Append ``- file: entry`` to the chapters, keeping the file's comments and layout."""
+    text = toc.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    chapters = data.get("chapters")
+    if not isinstance(chapters, list):
+        raise SystemExit(f"{toc.name}: expected a 'chapters:' list; found {type(chapters).__name__}")
+    if any(isinstance(c, dict) and c.get("file") == entry for c in chapters):
+        return
+    lines = text.rstrip("\n").splitlines()
+    indent = "  "
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith("- file:"):
+            indent = line[: len(line) - len(stripped)]
+    lines.append(f"{indent}- file: {entry}")
+    new = "\n".join(lines) + "\n"
+    assert yaml.safe_load(new)["chapters"][-1] == {"file": entry}
+    toc.write_text(new, encoding="utf-8")
+
+
+def check(root: Path) -> int:
+    """Check every post's front matter without building; print problems, return the count."""
+    problems = []
+    posts = []
+    for path in sorted((root / POSTS_DIR).glob("*.md")):
+        rel = path.relative_to(root).as_posix()
+        reading = read_post(path.read_text(encoding="utf-8"), rel,
+                            exists=_exists(root))
+        problems += reading.problems
+        posts += [reading.post] if reading.post else []
+    problems += check_series(posts)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(posts)} post(s) checked, {len(problems)} problem(s)", file=sys.stderr)
+    return len(problems)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ddl_site", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=Path("."), help="the site's folder")
+    commands = parser.add_subparsers(dest="command", required=True)
+    new = commands.add_parser("new", help="start a post: book/<slug>.md, added to _toc.yml")
+    new.add_argument("title")
+    new.add_argument("--part", type=int, required=True)
+    new.add_argument("--slug", help="file name and URL (default: from the title)")
+    new.add_argument("--date", help="YYYY-MM-DD [HH:MM] (default: today)")
+    new.add_argument("--series", help="default: the one series the posts belong to")
+    new.add_argument("--excerpt", help="one sentence for the index, feed and social cards")
+    commands.add_parser("check", help="check every post's front matter")
+    args = parser.parse_args(argv)
+    if args.command == "new":
+        path = new_post(args.root, args.title, args.part, args.slug, args.date, args.series,
+                        args.excerpt)
+        print(f"wrote {path.relative_to(args.root)} and added it to _toc.yml")
+        return 0
+    return 1 if check(args.root) else 0
