@@ -1,9 +1,518 @@
-"""Re-execute the posts whose imported package code or dependency environment changed."""
+"""Outputs that can never go stale: re-execute exactly the posts whose inputs changed.
+
+jupyter-cache keys a notebook on its code cells only, so an edit to ``src/ddl`` (or to the
+installed packages) would leave old figures and numbers on the site. This module closes the gap.
+
+For every post that myst-nb executes through the cache, a *fingerprint* is taken before the
+posts are read: the jupyter-cache hash of its code cells, a hash of every package module it
+imports (directly or through other modules of the package, found statically with :mod:`ast`),
+and a hash of the dependency environment (the requirements files' contents, the installed
+distributions' versions, the Python version). The fingerprints a post's cached outputs were made
+under are kept in a small JSON manifest inside the jupyter-cache folder. On ``env-get-outdated``
+a post whose fingerprint differs from its recorded one has its jupyter-cache records removed and
+is reported as outdated, so Sphinx re-reads it and myst-nb re-executes it; the log says why. On
+``build-finished`` (whatever the outcome) a post is recorded only if the jupyter-cache holds
+outputs for it that were made under the fingerprint taken at the start: a post that failed, or
+that a crash kept from running, is not recorded, so it is executed (and fails) again next time.
+
+The dependency analysis is plain functions that know nothing of Sphinx; :func:`setup` at the
+bottom is the only Sphinx glue. Config values (in ``_config.yml`` under ``sphinx.config``):
+
+``ddl_execution_packages``
+    ``{import name: source folder}`` of the packages whose modules the posts import, folders
+    relative to the book's root. Default ``{"ddl": "src/ddl"}``.
+``ddl_execution_requirements``
+    Requirements files whose contents (with the files they include via ``-r``/``-c``) are part
+    of the environment fingerprint. Default ``["requirements.txt"]``.
+``ddl_execution_installed``
+    Whether the installed distributions' versions and the Python version are part of the
+    environment fingerprint. Default ``True``.
+"""
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import json
+import os
+import platform
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+MANIFEST_NAME = "ddl-execution.json"
+MANIFEST_VERSION = 1
 
-def setup(app: Any) -> None:
-    """Register the execution tracking with Sphinx (filled in by the following commits)."""
+# --------------------------------------------------------------------------------------------
+# The package's modules and the import graph between them
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module of a tracked package: its dotted name, source file and kind."""
+
+    name: str
+    path: Path
+    is_package: bool  # an ``__init__.py``
+
+
+def find_modules(packages: Mapping[str, Path | str]) -> dict[str, Module]:
+    """Every module of the ``{import name: source folder}`` packages, by dotted name.
+
+    Sub-folders are included whether or not they hold an ``__init__.py`` (namespace packages are
+    importable too); files and folders whose names are not identifiers are not modules.
+    """
+    modules: dict[str, Module] = {}
+    for top, folder in packages.items():
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.py")):
+            parts = path.relative_to(folder).with_suffix("").parts
+            if not all(part.isidentifier() for part in parts):
+                continue
+            is_package = parts[-1] == "__init__"
+            if is_package:
+                parts = parts[:-1]
+            name = ".".join((top, *parts))
+            modules[name] = Module(name, path, is_package)
+    return modules
+
+
+def _parse(source: str) -> ast.Module | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. SyntaxWarning for an invalid escape sequence
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
+
+
+def _parse_cell(source: str) -> ast.Module | None:
+    """Parse a notebook cell, turning IPython syntax (``%magic``, ``!shell``) into Python."""
+    tree = _parse(source)
+    if tree is None:
+        try:
+            from IPython.core.inputtransformer2 import TransformerManager
+        except ImportError:  # pragma: no cover - IPython comes with ipykernel
+            lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            return _parse("\n".join(lines))
+        try:
+            source = TransformerManager().transform_cell(source)
+        except Exception:  # noqa: BLE001 - IPython could not make sense of it either
+            return None
+        tree = _parse(source)
+    return tree
+
+
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w., ()*]+)|import\s+([\w., ]+))",
+                          re.MULTILINE)
+
+
+def _imports_by_regex(source: str) -> set[str]:
+    """Import statements of code that does not parse: a conservative line-by-line reading."""
+    names: set[str] = set()
+    for base, items, plain in _IMPORT_LINE.findall(source):
+        if base:
+            names.add(base)
+            names.update(f"{base}.{item.strip()}" for item in re.split(r"[,()\s]+", items)
+                         if item.strip().isidentifier())
+        else:
+            names.update(item.split(" as ")[0].strip() for item in plain.split(","))
+    return {name for name in names if name}
+
+
+def imported_names(source: str, module: str | None = None, is_package: bool = False,
+                   cell: bool = False) -> set[str]:
+    """The absolute dotted names that ``source`` may import (a superset; filter with modules).
+
+    ``import a.b.c`` yields ``a``, ``a.b`` and ``a.b.c`` (importing a submodule runs its parents).
+    ``from a.b import c`` yields ``a``, ``a.b`` and ``a.b.c`` (``c`` may be a submodule).
+    ``from a import *`` yields ``a`` and ``a.*`` (resolved against ``__all__`` later).
+    Relative imports are resolved against ``module`` (the code's own dotted name; ``is_package``
+    when it is an ``__init__``); without a module they are ignored. Imports anywhere in the code
+    count (inside functions, ``try`` or ``if`` blocks), as do ``importlib.import_module("a.b")``
+    and ``__import__("a.b")`` with a literal name. ``cell`` accepts IPython syntax.
+    """
+    tree = _parse_cell(source) if cell else _parse(source)
+    if tree is None:
+        return _with_parents(_imports_by_regex(source))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module, node.level, module, is_package)
+            if base is None:
+                continue
+            names.add(base)
+            for alias in node.names:
+                names.add(f"{base}.{alias.name}")  # "a.*" for a star import
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            first = node.args[0]
+            if (called in {"import_module", "__import__"} and isinstance(first, ast.Constant)
+                    and isinstance(first.value, str) and not first.value.startswith(".")):
+                names.add(first.value)
+    return _with_parents(names)
+
+
+def _absolute(target: str | None, level: int, module: str | None, is_package: bool) -> str | None:
+    """The absolute name of ``from <level dots><target> import ...`` written in ``module``."""
+    if level == 0:
+        return target
+    if module is None:
+        return None
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    if level - 1 > len(package) - 1:
+        return None  # beyond the top-level package: an ImportError at run time
+    base = package[: len(package) - (level - 1)]
+    return ".".join(base + ([target] if target else []))
+
+
+def _with_parents(names: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return out
+
+
+def _exported_names(module: Module) -> list[str]:
+    """The literal ``__all__`` of a module, if it has one (for ``from package import *``)."""
+    tree = _parse(module.path.read_text(encoding="utf-8", errors="replace"))
+    exported: list[str] = []
+    for node in tree.body if tree else []:
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value:
+                try:
+                    value = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+                exported.extend(v for v in value if isinstance(v, str))
+    return exported
+
+
+def resolve(names: Iterable[str], modules: Mapping[str, Module]) -> set[str]:
+    """The modules among ``names``, with ``a.*`` standing for the submodules in ``a.__all__``."""
+    found: set[str] = set()
+    for name in names:
+        if name.endswith(".*"):
+            package = modules.get(name[:-2])
+            if package is not None and package.is_package:
+                found.update(f"{package.name}.{n}" for n in _exported_names(package)
+                             if f"{package.name}.{n}" in modules)
+        elif name in modules:
+            found.add(name)
+    return found
+
+
+def import_graph(modules: Mapping[str, Module]) -> dict[str, set[str]]:
+    """For each module, the modules of the tracked packages it imports directly.
+
+    A module also depends on its parent packages, whose ``__init__`` runs before it.
+    """
+    graph: dict[str, set[str]] = {}
+    for name, module in modules.items():
+        source = module.path.read_text(encoding="utf-8", errors="replace")
+        direct = resolve(imported_names(source, name, module.is_package), modules)
+        direct |= resolve(_with_parents([name]), modules)
+        graph[name] = direct - {name}
+    return graph
+
+
+def closure(start: Iterable[str], graph: Mapping[str, Iterable[str]]) -> set[str]:
+    """Every module reachable from ``start`` in the import graph, ``start`` included."""
+    seen: set[str] = set()
+    todo = [name for name in start if name in graph]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(n for n in graph.get(name, ()) if n not in seen)
+    return seen
+
+
+def code_dependencies(cells: Iterable[str], modules: Mapping[str, Module],
+                      graph: Mapping[str, Iterable[str]] | None = None) -> set[str]:
+    """The modules that code cells import, directly or through other modules of the packages."""
+    graph = import_graph(modules) if graph is None else graph
+    direct: set[str] = set()
+    for source in cells:
+        direct |= resolve(imported_names(source, cell=True), modules)
+    return closure(direct, graph)
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints and the reasons a post's outputs are stale
+# --------------------------------------------------------------------------------------------
+
+
+def file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _requirement_files(files: Iterable[Path]) -> list[Path]:
+    """The requirements files and, recursively, those they include with ``-r`` or ``-c``."""
+    seen: list[Path] = []
+    todo = [Path(f) for f in files]
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for match in re.finditer(r"^\s*(?:-r|-c|--requirement|--constraint)[ =]\s*(\S+)",
+                                 text, re.MULTILINE):
+            todo.append(path.parent / match.group(1))
+    return seen
+
+
+def environment_fingerprint(requirements: Iterable[Path], installed: bool = True,
+                            root: Path | None = None) -> dict[str, str]:
+    """Hashes of what the posts run on, by part: requirements, installed distributions, Python."""
+    digest = hashlib.sha256()
+    for path in _requirement_files(requirements):
+        shown = os.path.relpath(path, root) if root else str(path)
+        digest.update(f"{PurePosixPath(Path(shown).as_posix())}\0{file_hash(path)}\n".encode())
+    parts = {"requirements": digest.hexdigest()}
+    if installed:
+        versions = sorted({
+            f"{(dist.metadata['Name'] or '').lower().replace('_', '-')}=={dist.version}"
+            for dist in metadata.distributions()
+        })
+        parts["installed packages"] = hashlib.sha256("\n".join(versions).encode()).hexdigest()
+        parts["Python"] = f"{platform.python_implementation()} {platform.python_version()}"
+    return parts
+
+
+@dataclass
+class Fingerprint:
+    """What a post's outputs depend on: its code, the package files it imports, the environment."""
+
+    notebook: str  # jupyter-cache's hash of the code cells (and kernelspec)
+    sources: dict[str, str] = field(default_factory=dict)  # {path: sha256}
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"notebook": self.notebook, "sources": dict(sorted(self.sources.items())),
+                "environment": self.environment}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Fingerprint:
+        return cls(str(data["notebook"]), dict(data.get("sources", {})),
+                   dict(data.get("environment", {})))
+
+
+def stale_reason(recorded: Fingerprint | None, current: Fingerprint) -> str | None:
+    """Why outputs made under ``recorded`` do not hold under ``current`` (``None``: they do)."""
+    if recorded is None:
+        return "no successful execution on record"
+    if recorded.notebook != current.notebook:
+        return "its code cells changed"
+    reasons = []
+    for part in sorted(set(recorded.environment) | set(current.environment)):
+        if recorded.environment.get(part) != current.environment.get(part):
+            reasons.append(f"{part} changed")
+    for path in sorted(set(recorded.sources) | set(current.sources)):
+        before, now = recorded.sources.get(path), current.sources.get(path)
+        if before == now:
+            continue
+        if before is None:
+            reasons.append(f"{path} is newly imported")
+        elif now is None:
+            reasons.append(f"{path} is no longer imported")
+        elif now == "missing":
+            reasons.append(f"{path} was deleted")
+        else:
+            reasons.append(f"{path} changed")
+    return ", ".join(reasons) or None
+
+
+def read_manifest(path: Path) -> dict[str, Fingerprint]:
+    """The recorded fingerprints by docname; empty if the manifest is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != MANIFEST_VERSION:
+            return {}
+        return {doc: Fingerprint.from_json(fp) for doc, fp in data["posts"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_manifest(path: Path, posts: Mapping[str, Fingerprint]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"version": MANIFEST_VERSION,
+            "posts": {doc: fp.to_json() for doc, fp in sorted(posts.items())}}
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# --------------------------------------------------------------------------------------------
+# Sphinx glue
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Post:
+    docname: str
+    path: Path  # the source file, absolute
+    shown: str  # the source file as the log shows it, relative to the book's root
+    fingerprint: Fingerprint
+
+
+@dataclass
+class _BuildState:
+    manifest_path: Path
+    cache_path: Path
+    recorded: dict[str, Fingerprint]
+    posts: dict[str, _Post]
+    stale: dict[str, str]
+
+
+def _logger():
+    from sphinx.util import logging
+
+    return logging.getLogger(__name__)
+
+
+def _executed_notebooks(app, env) -> dict[str, tuple[_Post, Any]]:
+    """The posts myst-nb executes through the cache, with their notebooks, by docname."""
+    from myst_nb.core.read import create_nb_reader
+
+    nb_config = env.mystnb_config
+    root = Path(app.srcdir)
+    found: dict[str, tuple[_Post, Any]] = {}
+    for docname in sorted(env.found_docs):
+        path = Path(env.doc2path(docname))
+        try:
+            text = path.read_text(encoding="utf-8")
+            reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
+            if reader is None:
+                continue
+            notebook = reader.read(text)
+        except Exception as error:  # noqa: BLE001 - myst-nb reports it when it reads the post
+            _logger().debug("execution: cannot read %s as a notebook: %s", path, error)
+            continue
+        # As myst-nb does: kernel aliases, per-notebook overrides and exclusion patterns.
+        kernel = notebook.metadata.get("kernelspec", {}).get("name")
+        for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
+            if kernel is not None and re.fullmatch(pattern, kernel):
+                notebook.metadata["kernelspec"]["name"] = alias
+                break
+        overrides = notebook.metadata.get(nb_config.metadata_key) or {}
+        if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
+            continue
+        if any(PurePosixPath(path.as_posix()).match(p)
+               for p in nb_config.execution_excludepatterns or ()):
+            continue
+        shown = PurePosixPath(Path(os.path.relpath(path, root)).as_posix()).as_posix()
+        found[docname] = (_Post(docname, path, shown, Fingerprint("")), notebook)
+    return found
+
+
+def _records(cache) -> list:
+    return list(cache.list_cache_records())
+
+
+def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
+    nb_config = getattr(env, "mystnb_config", None)
+    if nb_config is None or nb_config.execution_mode != "cache":
+        return []
+    from jupyter_cache import get_cache
+
+    root = Path(app.srcdir)
+    cache_path = Path(nb_config.execution_cache_path)
+    manifest_path = cache_path / MANIFEST_NAME
+    recorded = read_manifest(manifest_path)
+    notebooks = _executed_notebooks(app, env)
+    state = _BuildState(manifest_path, cache_path, recorded, {}, {})
+    app._ddl_execution = state
+    if not notebooks:
+        return []
+
+    packages = {name: root / folder for name, folder in app.config.ddl_execution_packages.items()}
+    modules = find_modules(packages)
+    graph = import_graph(modules)
+    environment = environment_fingerprint(
+        [root / f for f in app.config.ddl_execution_requirements],
+        installed=app.config.ddl_execution_installed, root=root)
+    hashes: dict[str, str] = {}
+    cache = get_cache(str(cache_path))
+    records = _records(cache)
+    for docname, (post, notebook) in notebooks.items():
+        cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        sources = {}
+        for name in sorted(code_dependencies(cells, modules, graph)):
+            file = modules[name].path
+            shown = PurePosixPath(Path(os.path.relpath(file, root)).as_posix()).as_posix()
+            if shown not in hashes:
+                hashes[shown] = file_hash(file)
+            sources[shown] = hashes[shown]
+        _, hashkey = cache.create_hashed_notebook(notebook)
+        post.fingerprint = Fingerprint(hashkey, sources, environment)
+        state.posts[docname] = post
+        reason = stale_reason(recorded.get(docname), post.fingerprint)
+        if reason is None:
+            continue
+        # Outputs in the cache for this post (by hash, or made from this file) may be stale.
+        mine = [r for r in records if r.hashkey == hashkey or r.uri == str(post.path)]
+        if docname not in recorded and mine:
+            reason = "no record of the sources its cached outputs were made from"
+        for record in mine:
+            cache.remove_cache(record.pk)
+        records = [r for r in records if r not in mine]
+        state.stale[docname] = reason
+        _logger().info("%s: re-executing, %s", post.shown, reason)
+    if not state.stale:
+        _logger().info("execution: the outputs of all %d executed posts are current",
+                       len(state.posts))
+    return sorted(state.stale)
+
+
+def _on_build_finished(app, exception) -> None:
+    state: _BuildState | None = getattr(app, "_ddl_execution", None)
+    if state is None:
+        return
+    app._ddl_execution = None
+    if not state.posts:
+        if state.recorded:
+            write_manifest(state.manifest_path, {})
+        return
+    from jupyter_cache import get_cache
+
+    records = _records(get_cache(str(state.cache_path)))
+    hashkeys = {r.hashkey for r in records}
+    uris = {r.uri for r in records}
+    manifest: dict[str, Fingerprint] = {}
+    for docname, post in state.posts.items():
+        # Outputs exist and were made under this fingerprint: either the post was current at the
+        # start, or it was stale, its old records were removed, and this build executed it.
+        if post.fingerprint.notebook in hashkeys or str(post.path) in uris:
+            manifest[docname] = post.fingerprint
+        # Otherwise it failed, or never ran: unrecorded, so the next build executes it again.
+    if manifest != state.recorded:
+        write_manifest(state.manifest_path, manifest)
+
+
+def setup(app) -> None:
+    """Register the config values and the event handlers with Sphinx."""
+    app.add_config_value("ddl_execution_packages", {"ddl": "src/ddl"}, "", types=[dict])
+    app.add_config_value("ddl_execution_requirements", ["requirements.txt"], "", types=[list])
+    app.add_config_value("ddl_execution_installed", True, "", types=[bool])
+    app.connect("env-get-outdated", _on_env_get_outdated)
+    app.connect("build-finished", _on_build_finished)
