@@ -6,14 +6,17 @@ installed packages) would leave old figures and numbers on the site. This module
 For every post that myst-nb executes through the cache, a *fingerprint* is taken before the
 posts are read: the jupyter-cache hash of its code cells, a hash of every package module it
 imports (directly or through other modules of the package, found statically with :mod:`ast`),
-and a hash of the dependency environment (the requirements files' contents, the installed
-distributions' versions, the Python version). The fingerprints a post's cached outputs were made
-under are kept in a small JSON manifest inside the jupyter-cache folder. On ``env-get-outdated``
-a post whose fingerprint differs from its recorded one has its jupyter-cache records removed and
-is reported as outdated, so Sphinx re-reads it and myst-nb re-executes it; the log says why. On
-``build-finished`` (whatever the outcome) a post is recorded only if the jupyter-cache holds
-outputs for it that were made under the fingerprint taken at the start: a post that failed, or
-that a crash kept from running, is not recorded, so it is executed (and fails) again next time.
+and hashes of the dependency environment (the requirements files' contents, the installed
+distributions' versions, the Python version). A JSON manifest inside the jupyter-cache folder
+keeps the fingerprint each post's cached outputs were made under. On ``env-get-outdated``, a post
+whose fingerprint differs from its recorded one (or that has no recorded one, or no outputs in
+the cache) has its jupyter-cache records removed and is reported as outdated, so that Sphinx
+re-reads it even though its own file did not change, and myst-nb re-executes it; the log says
+which posts and why. Every other post keeps its cached outputs and, if Sphinx has it pickled,
+is not even re-read. On ``build-finished``, whatever the outcome, a post is recorded as current
+only if the jupyter-cache now holds outputs for it, which for a stale post means this build made
+them; a post that failed (or that an earlier failure kept from running) keeps its old
+fingerprint and is marked unsuccessful, so the next build executes it, and fails, again.
 
 The dependency analysis is plain functions that know nothing of Sphinx; :func:`setup` at the
 bottom is the only Sphinx glue. Config values (in ``_config.yml`` under ``sphinx.config``):
@@ -37,10 +40,10 @@ import json
 import os
 import platform
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -281,6 +284,22 @@ def _requirement_files(files: Iterable[Path]) -> list[Path]:
     return seen
 
 
+def installed_distributions(path: Iterable[str] | None = None) -> list[str]:
+    """The installed distributions' metadata folders (``numpy-2.4.6.dist-info``...), sorted.
+
+    Their names carry each distribution's name and version; listing the folders on
+    ``sys.path`` is much faster than reading every distribution's metadata.
+    """
+    found: set[str] = set()
+    for entry in sys.path if path is None else path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        found.update(n for n in names if n.endswith((".dist-info", ".egg-info")))
+    return sorted(found)
+
+
 def environment_fingerprint(requirements: Iterable[Path], installed: bool = True,
                             root: Path | None = None) -> dict[str, str]:
     """Hashes of what the posts run on, by part: requirements, installed distributions, Python."""
@@ -290,11 +309,8 @@ def environment_fingerprint(requirements: Iterable[Path], installed: bool = True
         digest.update(f"{PurePosixPath(Path(shown).as_posix())}\0{file_hash(path)}\n".encode())
     parts = {"requirements": digest.hexdigest()}
     if installed:
-        versions = sorted({
-            f"{(dist.metadata['Name'] or '').lower().replace('_', '-')}=={dist.version}"
-            for dist in metadata.distributions()
-        })
-        parts["installed packages"] = hashlib.sha256("\n".join(versions).encode()).hexdigest()
+        digest = hashlib.sha256("\n".join(installed_distributions()).encode())
+        parts["installed packages"] = digest.hexdigest()
         parts["Python"] = f"{platform.python_implementation()} {platform.python_version()}"
     return parts
 
@@ -342,21 +358,25 @@ def stale_reason(recorded: Fingerprint | None, current: Fingerprint) -> str | No
     return ", ".join(reasons) or None
 
 
-def read_manifest(path: Path) -> dict[str, Fingerprint]:
-    """The recorded fingerprints by docname; empty if the manifest is missing or unreadable."""
+def read_manifest(path: Path) -> tuple[dict[str, Fingerprint], set[str]]:
+    """The fingerprints each post's cached outputs were made under, and the posts the last
+    build did not execute successfully; empty if the manifest is missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != MANIFEST_VERSION:
-            return {}
-        return {doc: Fingerprint.from_json(fp) for doc, fp in data["posts"].items()}
+            return {}, set()
+        posts = {doc: Fingerprint.from_json(fp) for doc, fp in data["posts"].items()}
+        return posts, set(data.get("unsuccessful", []))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, set()
 
 
-def write_manifest(path: Path, posts: Mapping[str, Fingerprint]) -> None:
+def write_manifest(path: Path, posts: Mapping[str, Fingerprint],
+                   unsuccessful: Iterable[str] = ()) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION,
-            "posts": {doc: fp.to_json() for doc, fp in sorted(posts.items())}}
+            "posts": {doc: fp.to_json() for doc, fp in sorted(posts.items())},
+            "unsuccessful": sorted(unsuccessful)}
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     os.replace(temporary, path)
@@ -380,6 +400,7 @@ class _BuildState:
     manifest_path: Path
     cache_path: Path
     recorded: dict[str, Fingerprint]
+    unsuccessful: set[str]
     posts: dict[str, _Post]
     stale: dict[str, str]
 
@@ -438,9 +459,9 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     root = Path(app.srcdir)
     cache_path = Path(nb_config.execution_cache_path)
     manifest_path = cache_path / MANIFEST_NAME
-    recorded = read_manifest(manifest_path)
+    recorded, unsuccessful = read_manifest(manifest_path)
     notebooks = _executed_notebooks(app, env)
-    state = _BuildState(manifest_path, cache_path, recorded, {}, {})
+    state = _BuildState(manifest_path, cache_path, recorded, unsuccessful, {}, {})
     app._ddl_execution = state
     if not notebooks:
         return []
@@ -466,22 +487,34 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
         _, hashkey = cache.create_hashed_notebook(notebook)
         post.fingerprint = Fingerprint(hashkey, sources, environment)
         state.posts[docname] = post
-        reason = stale_reason(recorded.get(docname), post.fingerprint)
-        if reason is None:
-            continue
-        # Outputs in the cache for this post (by hash, or made from this file) may be stale.
+        # This post's outputs in the cache: by the hash of its code, or made from its file.
         mine = [r for r in records if r.hashkey == hashkey or r.uri == str(post.path)]
-        if docname not in recorded and mine:
+        reason = stale_reason(recorded.get(docname), post.fingerprint)
+        if reason is None and mine:
+            continue
+        if reason is None:
+            reason = "its cached outputs are missing"
+        elif docname not in recorded and mine:
             reason = "no record of the sources its cached outputs were made from"
+        if docname in unsuccessful:
+            reason += " (the last build did not execute it successfully)"
         for record in mine:
             cache.remove_cache(record.pk)
         records = [r for r in records if r not in mine]
         state.stale[docname] = reason
-        _logger().info("%s: re-executing, %s", post.shown, reason)
+    return sorted(state.stale)
+
+
+def _on_env_before_read_docs(app, env, docnames) -> None:
+    """Say which posts will be executed and why (after Sphinx's "N added, M changed" line)."""
+    state: _BuildState | None = getattr(app, "_ddl_execution", None)
+    if state is None or not state.posts:
+        return
+    for docname, reason in sorted(state.stale.items()):
+        _logger().info("%s: re-executing, %s", state.posts[docname].shown, reason)
     if not state.stale:
         _logger().info("execution: the outputs of all %d executed posts are current",
                        len(state.posts))
-    return sorted(state.stale)
 
 
 def _on_build_finished(app, exception) -> None:
@@ -499,14 +532,21 @@ def _on_build_finished(app, exception) -> None:
     hashkeys = {r.hashkey for r in records}
     uris = {r.uri for r in records}
     manifest: dict[str, Fingerprint] = {}
+    unsuccessful: set[str] = set()
     for docname, post in state.posts.items():
         # Outputs exist and were made under this fingerprint: either the post was current at the
-        # start, or it was stale, its old records were removed, and this build executed it.
+        # start (with its outputs in the cache), or it was stale, its records were removed, and
+        # this build executed it.
         if post.fingerprint.notebook in hashkeys or str(post.path) in uris:
             manifest[docname] = post.fingerprint
-        # Otherwise it failed, or never ran: unrecorded, so the next build executes it again.
-    if manifest != state.recorded:
-        write_manifest(state.manifest_path, manifest)
+            continue
+        # It failed, or never ran: it has no outputs in the cache, so the next build executes it
+        # again. The fingerprint of its last good outputs is kept, to say what changed since.
+        unsuccessful.add(docname)
+        if docname in state.recorded:
+            manifest[docname] = state.recorded[docname]
+    if (manifest, unsuccessful) != (state.recorded, state.unsuccessful):
+        write_manifest(state.manifest_path, manifest, unsuccessful)
 
 
 def setup(app) -> None:
@@ -515,4 +555,5 @@ def setup(app) -> None:
     app.add_config_value("ddl_execution_requirements", ["requirements.txt"], "", types=[list])
     app.add_config_value("ddl_execution_installed", True, "", types=[bool])
     app.connect("env-get-outdated", _on_env_get_outdated)
+    app.connect("env-before-read-docs", _on_env_before_read_docs)
     app.connect("build-finished", _on_build_finished)
