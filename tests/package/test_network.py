@@ -70,6 +70,7 @@ def test_backprop_matches_central_differences_for_any_depth_and_width(data, seed
 
 def test_gradients_agree_with_torch_autograd():
     torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
     rng = np.random.default_rng(5)
     sizes = [7, 6, 5, 4, 3]
     hidden = ["relu", "tanh", "sigmoid"]
