@@ -147,7 +147,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         return
     added: list[nodes.Node] = [post_header()]
     if post.image:
-        figure = nodes.figure(classes=["ddl-lead-image"])
+        figure = nodes.figure(ids=["lead-image"], classes=["ddl-lead-image"])
         figure += nodes.image(uri="/" + post.image, alt=social.image_alt(post))
         if post.caption:
             figure += nodes.caption(text=post.caption)
@@ -321,7 +321,8 @@ def on_config_inited(app: Sphinx, config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
-def setup(app: Sphinx) -> None:
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Usable on its own (``extensions = ["ddl_site.extension"]``) or through ``ddl_site``."""
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("sphinx_sitemap")
     app.add_config_value("ddl_giscus", {}, "html", types=[dict])
@@ -344,3 +345,4 @@ def setup(app: Sphinx) -> None:
     app.connect("html-page-context", on_html_page_context, priority=400)
     app.connect("html-collect-pages", on_collect_pages)
     app.connect("build-finished", on_build_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -195,7 +195,7 @@ def slugify(text: str) -> str:
 
 def normalise_url_path(value: str) -> str:
     """An old URL as a site-root path: ``2018/a.html`` -> ``/2018/a.html``, ``/a/b`` -> ``/a/b/``."""
-    path = "/" + value.strip().lstrip("/")
+    path = re.sub(r"/{2,}", "/", "/" + value.strip().lstrip("/"))
     if not PurePosixPath(path).suffix and not path.endswith("/"):
         path += "/"
     return path
