@@ -34,7 +34,8 @@ excerpt: {excerpt}
 ---
 
 <!-- The title above is the page's heading: start the body's sections at ##.
-     Lead image: register a drawing in src/ddl_site/lead_images.py, then add
+     Lead image: draw it in a module of src/ddl_site/art/ registered with
+     @drawing("{slug}.png") (see src/ddl_site/lead_images.py), then add
      `image: ./{slug}.png` (and a `caption:`) to the front matter. -->
 
 ## Intuition
@@ -58,12 +59,15 @@ glue("n_units", n_units, display=False)
 
 def _exists(root: Path):
     """A file exists, or is a lead image that the build will draw."""
-    from .lead_images import DRAWINGS
+    from . import lead_images
+
+    loader = getattr(lead_images, "load_drawings", None)
+    drawings = loader() if loader else lead_images.DRAWINGS
 
     def exists(rel: str) -> bool:
         path = Path(rel)
         return (root / rel).is_file() or (path.parent.as_posix() == POSTS_DIR
-                                           and path.name in DRAWINGS)
+                                           and path.name in drawings)
 
     return exists
 

@@ -349,8 +349,8 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
             target = _normpath(target)
             if exists is not None and not exists(target):
                 bad("image", f"{image!r}, but there is no file {target}",
-                    "Register a drawing for it in src/ddl_site/lead_images.py "
-                    "(or fix the path).", expected="a path to a lead image that exists")
+                    "Draw it in src/ddl_site/art/ with @drawing(...) from "
+                    "ddl_site.lead_images (or fix the path).", expected="a path to a lead image that exists")
             values["image"] = target
     if "redirect_from" in raw:
         value = raw["redirect_from"]
