@@ -145,8 +145,8 @@ class Activation:
 
 
 def _relu_backward(dA, Z, A):
-    # dA ⊙ 1[z > 0], without building the 0/1 array in floating point.
-    return np.where(Z > 0, dA, 0).astype(dA.dtype, copy=False)
+    # dA ⊙ 1[z > 0]; multiplying by the boolean mask keeps dA's dtype.
+    return dA * (Z > 0)
 
 
 def _sigmoid_backward(dA, Z, A):

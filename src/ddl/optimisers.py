@@ -201,4 +201,9 @@ class Adam(Optimiser):
         v += (1 - self.beta2) * g * g
         m_hat = m / (1 - self.beta1**t)
         v_hat = v / (1 - self.beta2**t)
-        theta -= alpha * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        # θ ← θ − α m̂ / (√v̂ + ε), reusing v̂'s memory for the step.
+        step = np.sqrt(v_hat, out=v_hat)
+        step += self.epsilon
+        np.divide(m_hat, step, out=step)
+        step *= alpha
+        theta -= step
