@@ -1,0 +1,89 @@
+"""Convolution forward + backward: ddl.conv.Conv2D (numpy, im2col) vs PyTorch on the CPU.
+
+Same shapes, same dtype, same number of threads for numpy's BLAS (via
+threadpoolctl) and for torch.  Prints the best time of several repeats for
+each, and the ratio ``speed(ddl) / speed(torch) = t_torch / t_ddl``.
+
+    python benchmarks/conv_vs_torch.py [--threads 1 2] [--dtype float64 float32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from ddl.conv import Conv2D
+
+SHAPES = [
+    # (m, C_in, H, W, C_out, f, stride, padding)
+    (64, 1, 28, 28, 8, 3, 1, 1),  # first layer of an MNIST-sized CNN
+    (64, 16, 16, 16, 32, 3, 1, 1),
+    (32, 32, 32, 32, 64, 3, 1, 1),
+    (64, 32, 16, 16, 32, 5, 2, 2),
+]
+
+
+def best_time(fn, repeats, min_seconds=0.3):
+    fn()  # warm up
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeats or time.perf_counter() - start < min_seconds:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def bench(shape, threads, dtype, repeats):
+    m, C, H, W, K, f, s, p = shape
+    rng = np.random.default_rng(0)
+    np_dtype = np.dtype(dtype)
+    torch_dtype = getattr(torch, dtype)
+    layer = Conv2D(C, K, f, s, p, rng, dtype=np_dtype)
+    X = rng.standard_normal((C, H, W, m)).astype(np_dtype)
+    dZ = rng.standard_normal(layer.forward(X).shape).astype(np_dtype)
+
+    def ddl_step():
+        layer.forward(X)
+        layer.backward(dZ)
+
+    Xt = torch.tensor(X.transpose(3, 0, 1, 2).copy(), dtype=torch_dtype, requires_grad=True)
+    Wt = torch.tensor(layer.params["W"], dtype=torch_dtype, requires_grad=True)
+    bt = torch.zeros(K, dtype=torch_dtype, requires_grad=True)
+    dZt = torch.tensor(dZ.transpose(3, 0, 1, 2).copy(), dtype=torch_dtype)
+
+    def torch_step():
+        Xt.grad = Wt.grad = bt.grad = None
+        Z = torch.nn.functional.conv2d(Xt, Wt, bt, stride=s, padding=p)
+        Z.backward(dZt)
+
+    torch.set_num_threads(threads)
+    with threadpool_limits(limits=threads):
+        t_ddl = best_time(ddl_step, repeats)
+        t_torch = best_time(torch_step, repeats)
+    return t_ddl, t_torch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}, torch {torch.__version__}")
+    print(f"{'shape (m, C, H, W, K, f, s, p)':34s} {'dtype':8s} {'thr':>3s} "
+          f"{'ddl ms':>9s} {'torch ms':>9s} {'speed ratio':>11s}")
+    for dtype in args.dtype:
+        for threads in args.threads:
+            for shape in SHAPES:
+                t_ddl, t_torch = bench(shape, threads, dtype, args.repeats)
+                print(f"{str(shape):34s} {dtype:8s} {threads:3d} {1e3 * t_ddl:9.2f} "
+                      f"{1e3 * t_torch:9.2f} {t_torch / t_ddl:11.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
