@@ -1,0 +1,337 @@
+"""Posts re-execute exactly when what they import, or what they run on, changes.
+
+The first half tests the dependency analysis of :mod:`ddl_site.execution` as plain functions;
+the second builds tiny sites, whose posts import a tiny package in the same temporary folder,
+again and again, and checks which posts each rebuild executed and what the log said why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, Build, build_book
+from ddl_site import execution as ex
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+# --------------------------------------------------------------------------------------------
+# The import graph, as plain functions
+# --------------------------------------------------------------------------------------------
+
+PACKAGE = {
+    "pkg/__init__.py": '"""A package whose __init__ imports nothing."""\n',
+    "pkg/base.py": "import numpy as np\nVALUE = 1\n",
+    "pkg/mid.py": "from .base import VALUE\nDOUBLE = 2 * VALUE\n",
+    "pkg/top.py": "from . import mid\n",
+    "pkg/other.py": "import math\nOTHER = 3\n",
+    "pkg/lazy.py": "def load():\n    from pkg import other\n    return other\n",
+    "pkg/sub/__init__.py": "from .deep import DEEP\n",
+    "pkg/sub/deep.py": "from .. import base\nfrom ..other import OTHER\nDEEP = 1\n",
+    "pkg/sub/star.py": "from pkg.sub import *\n",
+    "pkg/not-a-module.py": "import pkg.other\n",
+}
+
+
+@pytest.fixture()
+def pkg(tmp_path: Path) -> dict[str, ex.Module]:
+    write(tmp_path, PACKAGE)
+    return ex.find_modules({"pkg": tmp_path / "pkg"})
+
+
+def deps(code: str, modules) -> set[str]:
+    return ex.code_dependencies([textwrap.dedent(code)], modules)
+
+
+def test_find_modules_names_every_module_by_its_import_name(pkg):
+    assert set(pkg) == {"pkg", "pkg.base", "pkg.mid", "pkg.top", "pkg.other", "pkg.lazy",
+                        "pkg.sub", "pkg.sub.deep", "pkg.sub.star"}
+    assert pkg["pkg.sub"].is_package and not pkg["pkg.sub.deep"].is_package
+    assert pkg["pkg.sub"].path.name == "__init__.py"
+
+
+def test_direct_import_depends_on_the_module_and_its_parent_packages(pkg):
+    assert deps("from pkg.other import OTHER", pkg) == {"pkg", "pkg.other"}
+    assert deps("import pkg.other as o", pkg) == {"pkg", "pkg.other"}
+
+
+def test_from_package_import_module_is_the_module(pkg):
+    assert deps("from pkg import other", pkg) == {"pkg", "pkg.other"}
+    # A name that is not a module only depends on the package's __init__.
+    assert deps("from pkg import not_a_module", pkg) == {"pkg"}
+
+
+def test_dependencies_are_transitive_through_relative_imports(pkg):
+    assert deps("import pkg.mid", pkg) == {"pkg", "pkg.mid", "pkg.base"}
+    assert deps("from pkg.top import mid", pkg) == {"pkg", "pkg.top", "pkg.mid", "pkg.base"}
+
+
+def test_relative_imports_from_a_subpackage_and_its_init(pkg):
+    graph = ex.import_graph(pkg)
+    assert graph["pkg.sub.deep"] == {"pkg", "pkg.sub", "pkg.base", "pkg.other"}
+    assert graph["pkg.sub"] == {"pkg", "pkg.sub.deep"}
+    # Importing a module of a subpackage runs the subpackage's __init__, and what it imports.
+    assert deps("import pkg.sub.star", pkg) == {
+        "pkg", "pkg.sub", "pkg.sub.star", "pkg.sub.deep", "pkg.base", "pkg.other"}
+
+
+def test_unrelated_modules_are_not_dependencies(pkg):
+    assert "pkg.other" not in deps("from pkg.mid import DOUBLE", pkg)
+    assert deps("import numpy as np\nimport math", pkg) == set()
+    assert deps("x = 1", pkg) == set()
+
+
+def test_imports_inside_functions_and_by_importlib_count(pkg):
+    assert deps("import pkg.lazy", pkg) == {"pkg", "pkg.lazy", "pkg.other"}
+    assert deps("import importlib\nm = importlib.import_module('pkg.other')", pkg) == {
+        "pkg", "pkg.other"}
+    assert deps("def f():\n    import pkg.base\n", pkg) == {"pkg", "pkg.base"}
+
+
+def test_star_import_follows_dunder_all(tmp_path):
+    write(tmp_path, {"p/__init__.py": "__all__ = ['a']\n", "p/a.py": "", "p/b.py": ""})
+    modules = ex.find_modules({"p": tmp_path / "p"})
+    assert deps("from p import *", modules) == {"p", "p.a"}
+
+
+def test_cells_with_ipython_syntax_are_read(pkg):
+    cell = "%matplotlib inline\n!echo hi\nfrom pkg import other\nx = !ls\n"
+    assert deps(cell, pkg) == {"pkg", "pkg.other"}
+
+
+def test_code_that_does_not_parse_is_read_conservatively(pkg):
+    assert deps("from pkg import other\nthis is not python (", pkg) == {"pkg", "pkg.other"}
+
+
+def test_relative_imports_in_cells_and_beyond_the_top_are_ignored():
+    assert ex.imported_names("from . import x", cell=True) == set()
+    assert ex.imported_names("from ... import x", "pkg.mod") == set()
+    assert ex.imported_names("from .. import x", "pkg.sub.mod") == {"pkg", "pkg.x"}
+    assert ex.imported_names("from . import x", "pkg.sub", is_package=True) == {
+        "pkg", "pkg.sub", "pkg.sub.x"}
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints and reasons
+# --------------------------------------------------------------------------------------------
+
+
+def fingerprint(notebook="n1", **sources) -> ex.Fingerprint:
+    env = {"requirements": "r1", "installed packages": "i1", "Python": "CPython 3.11.7"}
+    return ex.Fingerprint(notebook, {f"src/{k}.py": v for k, v in sources.items()}, env)
+
+
+def test_stale_reason_names_what_changed():
+    old = fingerprint(layers="a", activations="b")
+    assert ex.stale_reason(old, fingerprint(layers="a", activations="b")) is None
+    assert ex.stale_reason(None, old) == "no successful execution on record"
+    assert ex.stale_reason(old, fingerprint("n2", layers="a", activations="b")) == (
+        "its code cells changed")
+    assert ex.stale_reason(old, fingerprint(layers="c", activations="b")) == (
+        "src/layers.py changed")
+    assert ex.stale_reason(old, fingerprint(layers="a", activations="b", new="d")) == (
+        "src/new.py is newly imported")
+    assert ex.stale_reason(old, fingerprint(layers="a", activations="missing")) == (
+        "src/activations.py was deleted")
+    new_env = fingerprint(layers="a", activations="b")
+    new_env.environment["requirements"] = "r2"
+    assert ex.stale_reason(old, new_env) == "requirements changed"
+
+
+def test_environment_fingerprint_follows_requirements_and_their_includes(tmp_path):
+    write(tmp_path, {"requirements.txt": "numpy==2.4.6\n", "test.txt": "-r requirements.txt\n"})
+    before = ex.environment_fingerprint([tmp_path / "test.txt"], installed=False)
+    assert ex.environment_fingerprint([tmp_path / "test.txt"], installed=False) == before
+    (tmp_path / "requirements.txt").write_text("numpy==2.4.7\n")
+    assert ex.environment_fingerprint([tmp_path / "test.txt"], installed=False) != before
+
+
+def test_installed_distributions_are_read_from_their_metadata_folders(tmp_path):
+    (tmp_path / "numpy-2.4.6.dist-info").mkdir()
+    (tmp_path / "numpy").mkdir()
+    assert ex.installed_distributions([str(tmp_path)]) == ["numpy-2.4.6.dist-info"]
+    (tmp_path / "numpy-2.4.6.dist-info").rename(tmp_path / "numpy-2.4.7.dist-info")
+    assert ex.installed_distributions([str(tmp_path)]) == ["numpy-2.4.7.dist-info"]
+    assert any(name.startswith("numpy-") for name in ex.installed_distributions())
+
+
+def test_manifest_round_trips_and_an_unreadable_one_is_empty(tmp_path):
+    path = tmp_path / "cache" / ex.MANIFEST_NAME
+    posts = {"book/a": fingerprint(layers="a")}
+    ex.write_manifest(path, posts, ["book/b"])
+    assert ex.read_manifest(path) == (posts, {"book/b"})
+    path.write_text("{not json")
+    assert ex.read_manifest(path) == ({}, set())
+    assert ex.read_manifest(tmp_path / "absent.json") == ({}, set())
+
+
+# --------------------------------------------------------------------------------------------
+# Builds of a tiny site
+# --------------------------------------------------------------------------------------------
+
+TINY = {
+    "tinypkg/__init__.py": "",
+    "tinypkg/base.py": "VALUE = 1\n",
+    "tinypkg/mid.py": "from .base import VALUE\n\nDOUBLE = 2 * VALUE\n",
+    "tinypkg/other.py": "OTHER = 3\n",
+}
+EXECUTING = "Executing notebook using"
+
+
+def post(name: str, code: str) -> str:
+    return textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation:
+            format_name: myst
+        kernelspec:
+          name: python3
+          display_name: Python 3
+        ---
+        # Post {name}
+
+        Some prose.
+
+        ```{{code-cell}} python
+        {code}
+        with open("../executions.log", "a") as log:
+            print("{name}", file=log)
+        ```
+        """).format(name=name, code=code)
+
+
+class TinySite:
+    """A site in a temporary folder whose posts import ``tinypkg`` from the same folder."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, posts: dict[str, str]):
+        self.root = root
+        self.source = root / "site"
+        config = yaml.safe_load((REPO / "_config.yml").read_text())
+        config["exclude_patterns"] = [*config["exclude_patterns"], "tinypkg", "*.txt"]
+        config["sphinx"]["config"].update({
+            "ddl_execution_packages": {"tinypkg": "tinypkg"},
+            "ddl_execution_requirements": ["requirements.txt"],
+        })
+        pages = {f"posts/{name}.md": post(name, code) for name, code in posts.items()}
+        write(self.source, {
+            **TINY, **pages,
+            "_config.yml": yaml.safe_dump(config),
+            "_toc.yml": self.toc(posts),
+            "index.md": "# A tiny site\n\n```{tableofcontents}\n```\n",
+            "requirements.txt": "numpy==2.4.6\n",
+        })
+        monkeypatch.setenv("PYTHONPATH", str(self.source))
+
+    @staticmethod
+    def toc(posts) -> str:
+        chapters = "".join(f"  - file: posts/{name}\n" for name in posts)
+        return f"format: jb-book\nroot: index\nchapters:\n{chapters}"
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.source / name
+        text = path.read_text()
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new))
+
+    def build(self) -> tuple[Build, list[str], dict[str, str]]:
+        """Build; return the build, the posts executed, and the reasons the log gave."""
+        log = self.source / "executions.log"
+        log.unlink(missing_ok=True)
+        build = build_book(self.source, self.root / "out")
+        executed = sorted(log.read_text().split()) if log.exists() else []
+        if build.returncode == 0:  # every execution is announced by myst-nb
+            assert build.log.count(EXECUTING) == len(executed), build.log[-3000:]
+        reasons = dict(re.findall(r"^posts/(\w+)\.md: re-executing, (.*)$", build.log, re.M))
+        return build, executed, reasons
+
+
+@pytest.mark.site
+def test_rebuilds_execute_exactly_the_posts_whose_inputs_changed(tmp_path, monkeypatch):
+    site = TinySite(tmp_path, monkeypatch, {
+        "direct": "from tinypkg.base import VALUE\nprint(VALUE)",
+        "transitive": "import tinypkg.mid as mid\nprint(mid.DOUBLE)",
+        "other": "from tinypkg import other\nprint(other.OTHER)",
+    })
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["direct", "other", "transitive"]
+    assert set(reasons.values()) == {"no successful execution on record"}
+
+    build, executed, reasons = site.build()  # no change
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == [] and reasons == {}
+    assert "execution: the outputs of all 3 executed posts are current" in build.log
+    assert "0 added, 0 changed, 0 removed" in build.log  # not even re-read
+
+    site.edit("tinypkg/base.py", "VALUE = 1", "VALUE = 10")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["direct", "transitive"]
+    assert reasons == {"direct": "tinypkg/base.py changed", "transitive": "tinypkg/base.py changed"}
+    assert "20" in build.page("posts/transitive")  # the page shows the new output
+
+    # One module edit and one post edit: each re-executes its own post, for its own reason.
+    site.edit("tinypkg/other.py", "OTHER = 3", "OTHER = 4")
+    site.edit("posts/direct.md", "print(VALUE)", "print(VALUE + 1)")
+    build, executed, reasons = site.build()
+    assert executed == ["direct", "other"], build.log[-5000:]
+    assert reasons == {"other": "tinypkg/other.py changed", "direct": "its code cells changed"}
+
+    site.edit("requirements.txt", "2.4.6", "2.4.7")
+    build, executed, reasons = site.build()
+    assert executed == ["direct", "other", "transitive"], build.log[-5000:]
+    assert set(reasons.values()) == {"requirements changed"}
+
+    # Edited prose, a new module nobody imports, and a deleted post: nothing to execute.
+    site.edit("posts/direct.md", "Some prose.", "Some other prose.")
+    write(site.source, {"tinypkg/extra.py": "EXTRA = 1\n"})
+    (site.source / "_toc.yml").write_text(site.toc(["direct", "transitive"]))
+    (site.source / "posts/other.md").unlink()
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == [] and reasons == {}
+    assert "Some other prose." in build.page("posts/direct")
+    manifest = json.loads((tmp_path / "out/_build/.jupyter_cache" / ex.MANIFEST_NAME).read_text())
+    assert set(manifest["posts"]) == {"posts/direct", "posts/transitive"}
+    assert "tinypkg/mid.py" in manifest["posts"]["posts/transitive"]["sources"]
+    assert "tinypkg/mid.py" not in manifest["posts"]["posts/direct"]["sources"]
+
+
+@pytest.mark.site
+def test_a_post_that_fails_fails_again_until_fixed(tmp_path, monkeypatch):
+    site = TinySite(tmp_path, monkeypatch, {
+        "fragile": "from tinypkg.base import VALUE\nprint(VALUE)",
+        "sturdy": "from tinypkg.other import OTHER\nprint(OTHER)",
+    })
+    build, executed, _ = site.build()
+    assert build.returncode == 0 and executed == ["fragile", "sturdy"], build.log[-5000:]
+
+    site.edit("tinypkg/base.py", "VALUE = 1", "raise RuntimeError('broken on purpose')")
+    for _ in range(2):  # the second build, with no change, must fail just the same
+        build, executed, reasons = site.build()
+        assert build.returncode != 0
+        assert "broken on purpose" in build.log
+        assert list(reasons) == ["fragile"]
+        assert reasons["fragile"].startswith("tinypkg/base.py changed")
+
+    site.edit("tinypkg/base.py", "raise RuntimeError('broken on purpose')", "VALUE = 2")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["fragile"]
+    assert reasons == {
+        "fragile": "tinypkg/base.py changed (the last build did not execute it successfully)"}
+    manifest = json.loads((tmp_path / "out/_build/.jupyter_cache" / ex.MANIFEST_NAME).read_text())
+    assert manifest["unsuccessful"] == [] and set(manifest["posts"]) == {
+        "posts/fragile", "posts/sturdy"}
