@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REPO
+from sitebuild import REPO
 
 pytestmark = pytest.mark.site
 

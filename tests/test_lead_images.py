@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from conftest import REPO
+from sitebuild import REPO
 from ddl_site import lead_images
 
 

@@ -1,0 +1,35 @@
+"""Building a Jupyter Book site strictly, for the tests that assert on a built site."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+
+
+@dataclass(frozen=True)
+class Build:
+    """The outcome of one ``jupyter-book build``: exit code, combined log, HTML folder."""
+
+    returncode: int
+    log: str
+    html: Path
+
+    def page(self, docname: str) -> str:
+        return (self.html / f"{docname}.html").read_text(encoding="utf-8")
+
+
+def build_book(source: Path, output: Path) -> Build:
+    """Build the book in ``source`` into ``output/_build`` with warnings as errors."""
+    command = [
+        str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going",
+        "--path-output", str(output), str(source),
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=source)
+    return Build(result.returncode, result.stdout + result.stderr, output / "_build" / "html")
