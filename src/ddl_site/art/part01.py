@@ -1,5 +1,7 @@
 """Part 1's lead image."""
 
+from itertools import pairwise
+
 import numpy as np
 
 from ..lead_images import drawing, figure
@@ -19,7 +21,7 @@ def neural_networks():
     sizes = [4, 6, 6, 1]
     layers = [Dense(n_in, n_out, activation="tanh" if i < 2 else "sigmoid",
                     initialiser="xavier", rng=rng)
-              for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))]
+              for i, (n_in, n_out) in enumerate(pairwise(sizes))]
     X, _ = load_binary()
     x = Standardiser().fit_transform(X[:4])[:, :1]  # four features of the first example
     activations = [x]
