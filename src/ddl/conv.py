@@ -145,6 +145,8 @@ def conv_backward(dZ: np.ndarray, cache, dX_method: str = "col2im"):
     dZ_mat = dZ.reshape(n_C, -1)
     dW = (dZ_mat @ cols.reshape(n_C_prev * f * f, -1).T).reshape(W.shape) / m
     db = dZ_mat.sum(axis=1, keepdims=True) / m
+    if dX_method not in ("col2im", "full"):
+        raise ValueError(f"dX_method must be 'col2im' or 'full', got {dX_method!r}")
     if dX_method == "full":
         return conv_backward_dX_full(dZ, W, A_prev_shape, stride, padding), dW, db
     dcols = (W.reshape(n_C, -1).T @ dZ_mat).reshape(cols.shape)
@@ -236,6 +238,11 @@ class Conv2D:
     def forward(self, A_prev: np.ndarray, training: bool = True) -> np.ndarray:
         if A_prev.ndim != 4:
             raise ValueError(f"Conv2D expects A_prev of shape (channels, height, width, m), got shape {A_prev.shape}")
+        if A_prev.dtype != self.params["W"].dtype:
+            raise TypeError(
+                f"A_prev: expected dtype {self.params['W'].dtype} (the layer's weights), got {A_prev.dtype}; "
+                f"convert the data once with X.astype(np.{self.params['W'].dtype})."
+            )
         Z, conv_cache = conv_forward(A_prev, self.params["W"], self.params["b"], self.stride, self.padding)
         A = np.maximum(Z, 0) if self.activation == "relu" else Z
         self.cache = (conv_cache, Z)

@@ -25,7 +25,7 @@ def test_whole_cnn_gradients_match_finite_differences():
         p += 0.05 * rng.standard_normal(p.shape)
     X = rng.standard_normal((72, 4))
     Y = one_hot(rng.integers(0, 3, 4), 3)
-    errors = check_network(net, CategoricalCrossEntropy(), X, Y)
+    errors = check_network(net, CategoricalCrossEntropy(), X, Y, per_parameter=True)
     assert len(errors) == 12
     assert max(errors) < 1e-6, errors
 
@@ -43,7 +43,7 @@ def test_strided_conv_and_avg_pool_in_a_network():
     X = rng.standard_normal((147, 3))
     Y = one_hot(np.array([0, 1, 1]), 2)
     loss = CategoricalCrossEntropy()
-    assert max(check_network(net, loss, X, Y)) < 1e-6
+    assert max(check_network(net, loss, X, Y, per_parameter=True)) < 1e-6
     dX = net.backward(loss.gradient(net.forward(X), Y))
     numeric = numerical_gradient(lambda _: loss.cost(net.forward(X), Y), X)
     assert relative_error(dX / X.shape[1], numeric) < 1e-6

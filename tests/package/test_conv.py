@@ -239,6 +239,17 @@ def test_backward_matches_torch_autograd(setting):
     np.testing.assert_allclose(dX, m * Xt.grad.numpy().transpose(1, 2, 3, 0), rtol=1e-10, atol=1e-10)
 
 
+def test_conv_layer_rejects_another_dtype_and_keeps_float32():
+    rng = np.random.default_rng(0)
+    layer = Conv2D(2, 3, 3, 1, 1, rng, dtype=np.float32)
+    with pytest.raises(TypeError, match="float32"):
+        layer.forward(np.zeros((2, 4, 4, 1)))
+    X = rng.standard_normal((2, 4, 4, 2)).astype(np.float32)
+    A = layer.forward(X)
+    dX = layer.backward(np.ones_like(A))
+    assert A.dtype == dX.dtype == layer.grads["W"].dtype == layer.grads["b"].dtype == np.float32
+
+
 def test_conv_layer_needs_rng():
     with pytest.raises(ValueError, match="rng"):
         Conv2D(1, 1, 3)
