@@ -102,7 +102,7 @@ def leaky_relu(Z, alpha=0.01):
 
 
 def leaky_relu_prime(Z, alpha=0.01):
-    """1 for z > 0, α otherwise."""
+    """1 for z > 0, α otherwise.  Implements :eq:`eq-leaky-relu-prime`."""
     return np.where(Z > 0, 1, alpha).astype(Z.dtype)
 
 
