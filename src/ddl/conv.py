@@ -15,6 +15,9 @@ The forward pass is vectorised with *im2col*: every ``f × f`` window of every
 channel becomes one column of a matrix, and the whole layer is one matrix
 product.  No Python loop visits pixels; the only loops (in :func:`col2im`) run
 over the ``f × f`` positions inside a filter.
+
+Equation labels: ``eq-conv-output-size``, ``eq-conv-forward``,
+``eq-conv-backward``, ``eq-conv-backward-dx``.
 """
 
 from __future__ import annotations

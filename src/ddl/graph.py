@@ -15,6 +15,9 @@ backpropagation is.
 Shapes follow numpy broadcasting; a bias ``(n, 1)`` added to ``(n, m)`` is
 broadcast over the ``m`` columns in the forward pass, so in the backward pass
 its gradient is summed over them (:func:`unbroadcast`).
+
+Equation labels: ``eq-graph-accumulate``, ``eq-graph-broadcast``, and
+``eq-lstm-step`` (shared with :mod:`ddl.recurrent`).
 """
 
 from __future__ import annotations
@@ -158,18 +161,23 @@ class Node:
         Gradients already in the graph are *not* reset; build a fresh graph for
         each pass.
         """
-        order, visited = [], set()
-
-        def visit(node):
-            if id(node) not in visited:
-                visited.add(id(node))
-                for parent in node.parents:
-                    visit(parent)
+        # Topological order: a node comes after all of its parents.  (A depth-first
+        # search with an explicit stack, so a long unrolled sequence cannot hit
+        # Python's recursion limit.)
+        order, visited, stack = [], set(), [(self, False)]
+        while stack:
+            node, parents_done = stack.pop()
+            if parents_done:  # every parent is already in order
                 order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents if id(parent) not in visited)
 
-        visit(self)
         self.grad += np.ones_like(self.grad) if grad is None else grad
-        for node in reversed(order):
+        for node in reversed(order):  # from the output back to the inputs
             node._backward()
 
 

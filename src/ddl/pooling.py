@@ -4,6 +4,9 @@ Pooling layers have no parameters; they summarise each ``f × f`` window of
 each channel of ``A_prev`` ``(n_C, H, W, m)`` by its maximum or its mean.
 Their ``params`` and ``grads`` are empty dicts so that they slot into a
 :class:`ddl.network.Network` like any other layer.
+
+Equation labels: ``eq-maxpool-forward``, ``eq-maxpool-backward``,
+``eq-avgpool-forward``, ``eq-avgpool-backward``.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ usual ``forward``/``backward``/``params``/``grads``) and runs
 backpropagation through time.  :func:`clip_by_global_norm` rescales
 gradients whose norm explodes.  :func:`many_to_one` builds the network for a
 sequence-in, one-answer-out task.
+
+Equation labels: ``eq-rnn-step``, ``eq-rnn-step-backward``, ``eq-gru-step``,
+``eq-gru-step-backward``, ``eq-lstm-step``, ``eq-lstm-step-backward``,
+``eq-bptt``, ``eq-gradient-clipping``.
 """
 
 from __future__ import annotations
