@@ -9,6 +9,7 @@ pytestmark = pytest.mark.site
 
 PART1 = "book/neural-network-terminology-explained"
 PART2 = "book/linear-logistic-regression"
+PART3 = "book/learning-gradient-descent"
 
 
 def soup_of(site, docname: str) -> BeautifulSoup:
@@ -90,3 +91,44 @@ def test_part2_glued_results_are_sensible(site):
     accuracies = numbers(paragraph(soup, "Using every measurement lifts the test accuracy"))
     two_features, all_features = accuracies[:2]
     assert 0.85 < two_features < all_features <= 1
+
+
+def test_part3_derivations_are_labelled_and_the_code_shown_is_the_package(site):
+    soup = soup_of(site, PART3)
+    assert {"eq-mse", "eq-bce", "eq-softplus", "eq-bce-logits", "eq-sigmoid-prime",
+            "eq-mse-gradient", "eq-bce-gradient", "eq-linear-gradients", "eq-gd-update",
+            "eq-central-difference", "eq-relative-error", "eq-precision", "eq-recall",
+            "eq-f1"} <= equation_labels(soup)
+    text = soup.get_text()
+    assert "def gradients(Y_hat, Y, X):" in text and "def numerical_gradient(" in text
+    assert "def fit(self, X, Y, rng):" in text
+
+
+def test_part3_gradients_pass_the_numerical_check_in_the_post(site):
+    soup = soup_of(site, PART3)
+    errors = numbers(paragraph(soup, "All four agree with the central differences"))
+    assert len(errors) == 4 and max(errors) < 1e-7
+    (wrong,) = numbers(paragraph(soup, "The gradient is now off by a factor of 2"))
+    assert abs(wrong - 1 / 3) < 1e-3
+    predicted_change, change = numbers(paragraph(soup, "The derivative of the cost"))[1:]
+    assert abs(change - predicted_change) <= 0.01 * abs(change)
+
+
+def test_part3_learning_rates_too_small_about_right_too_large(site):
+    soup = soup_of(site, PART3)
+    assert any("three learning rates" in c for c in figure_captions(soup))
+    start = numbers(paragraph(soup, "The two features have a correlation"))[-1]
+    small, right, large = (numbers(next(li for li in soup.find_all("li")
+                                        if li.find("strong", string=label)))
+                           for label in ("too small", "about right", "too large"))
+    J_min = right[2]
+    assert right[1] <= 1.01 * J_min < small[1] < start < large[1]
+    assert small[0] < right[0] < right[3] * 2 < large[0]  # α < 2/λ only for the first two
+
+
+def test_part3_logistic_regression_meets_the_original_f1(site):
+    soup = soup_of(site, PART3)
+    alpha, m_test, p, r, fp, fn, f1 = numbers(paragraph(soup, "With α"))
+    assert alpha in (0.001, 0.01, 0.1, 1.0) and m_test == 114 and fp + fn < 0.1 * m_test
+    assert f1 >= 0.919  # the original series' logistic regression on its own split
+    assert abs(f1 - 2 * p * r / (p + r)) < 2e-3
