@@ -3,8 +3,8 @@
 A step is: forward through a sequence ``(T, n_x, m)``, a dense head on the last
 hidden state, mean squared error, backpropagation through time, one Adam
 update.  Same sizes, same dtype, same number of threads for numpy's BLAS (via
-threadpoolctl) and for torch.  Prints the best time of several repeats for
-each and the ratio ``speed(ddl) / speed(torch) = t_torch / t_ddl``.
+threadpoolctl) and for torch.  Prints the best time of several repeats
+(run alternately) for each and the ratio ``speed(ddl) / speed(torch) = t_torch / t_ddl``.
 
     python benchmarks/lstm_vs_torch.py [--threads 1 2] [--dtype float64 float32]
 """
@@ -31,15 +31,18 @@ SIZES = [
 ]
 
 
-def best_time(fn, repeats, min_seconds=0.3):
-    fn()  # warm up
-    times = []
+def best_times(fn_a, fn_b, repeats, min_seconds=0.5):
+    """Best time of each of two functions, run alternately so both see the same machine load."""
+    fn_a()  # warm up
+    fn_b()
+    times_a, times_b = [], []
     start = time.perf_counter()
-    while len(times) < repeats or time.perf_counter() - start < min_seconds:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    while len(times_a) < repeats or time.perf_counter() - start < min_seconds:
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+    return min(times_a), min(times_b)
 
 
 def bench(size, threads, dtype, repeats):
@@ -74,8 +77,7 @@ def bench(size, threads, dtype, repeats):
 
     torch.set_num_threads(threads)
     with threadpool_limits(limits=threads):
-        t_ddl = best_time(ddl_step, repeats)
-        t_torch = best_time(torch_step, repeats)
+        t_ddl, t_torch = best_times(ddl_step, torch_step, repeats)
     return t_ddl, t_torch
 
 

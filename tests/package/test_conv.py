@@ -46,6 +46,16 @@ def conv_settings(draw, max_size=7):
     return C, K, H, W, f, stride, padding, m, seed
 
 
+def rule(n, f, p, s):
+    """The output-size rule, written out again here: 1 + floor((n - f + 2p) / s)."""
+    return 1 + (n - f + 2 * p) // s
+
+
+def assert_output_size(Z, setting):
+    C, K, H, W, f, s, p, m, seed = setting
+    assert Z.shape == (K, rule(H, f, p, s), rule(W, f, p, s), m)
+
+
 # ---------------------------------------------------------------- output size
 
 
@@ -103,7 +113,7 @@ def test_output_shape_matches_torch_and_the_rule(setting):
     X = rng.standard_normal((C, H, W, m))
     layer = Conv2D(C, K, f, s, p, rng)
     Z = layer.forward(X)
-    expected = (K, 1 + (H - f + 2 * p) // s, 1 + (W - f + 2 * p) // s, m)
+    expected = (K, rule(H, f, p, s), rule(W, f, p, s), m)
     assert Z.shape == expected
     assert layer.output_shape((C, H, W)) == expected[:3]
     torch_out = torch.nn.functional.conv2d(torch.zeros(m, C, H, W), torch.zeros(K, C, f, f), stride=s, padding=p)
@@ -122,6 +132,7 @@ def test_forward_matches_torch_conv2d(setting):
     Wt = rng.standard_normal((K, C, f, f))
     b = rng.standard_normal((K, 1))
     Z, _ = conv_forward(X, Wt, b, s, p)
+    assert_output_size(Z, setting)
     ref = torch.nn.functional.conv2d(
         torch.from_numpy(X.transpose(3, 0, 1, 2).copy()),
         torch.from_numpy(Wt),
@@ -179,6 +190,7 @@ def test_backward_matches_finite_differences(setting, dX_method, activation):
     layer.params["b"][...] = rng.standard_normal(layer.params["b"].shape)
     X = rng.standard_normal((C, H, W, m))
     G = rng.standard_normal(layer.forward(X).shape)  # dL(i)/dA, per example
+    assert_output_size(G, setting)
 
     def J():  # mean over examples of L(i) = sum(G[..., i] * A[..., i])
         return np.sum(G * layer.forward(X)) / m
@@ -200,6 +212,7 @@ def test_full_convolution_dX_equals_col2im_dX(setting):
     X = rng.standard_normal((C, H, W, m))
     Wt = rng.standard_normal((K, C, f, f))
     Z, cache = conv_forward(X, Wt, np.zeros((K, 1)), s, p)
+    assert_output_size(Z, setting)
     dZ = rng.standard_normal(Z.shape)
     dX_col2im, _, _ = conv_backward(dZ, cache)
     dX_full = conv_backward_dX_full(dZ, Wt, X.shape, s, p)
@@ -227,6 +240,7 @@ def test_backward_matches_torch_autograd(setting):
     Wt = rng.standard_normal((K, C, f, f))
     b = rng.standard_normal((K, 1))
     Z, cache = conv_forward(X, Wt, b, s, p)
+    assert_output_size(Z, setting)
     dZ = rng.standard_normal(Z.shape)
     dX, dW, db = conv_backward(dZ, cache)
     Xt = torch.tensor(X.transpose(3, 0, 1, 2), requires_grad=True)
