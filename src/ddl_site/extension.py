@@ -18,7 +18,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from . import blog_index, comments, feed, frontmatter, redirects, series, social
+from . import blog_index, checks, comments, feed, frontmatter, redirects, series, social
 from .frontmatter import Post, Problem, slugify
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     problems = list(reading.problems)
     if reading.post is not None:
         problems += frontmatter.check_no_repeated_title(source[0], reading.post)
+        problems += checks.check_post(source[0], path, _package_definitions(app))
     for problem in problems:
         _log(problem, docname)
     if problems:
@@ -121,6 +122,21 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     elif reading.post is not None:
         app.env.ddl_posts[docname] = reading.post
     source[0] = reading.source
+
+
+def _package_definitions(app: Sphinx) -> dict[str, str]:
+    """The package's public functions and classes, read once per build."""
+    if not hasattr(app, "_ddl_definitions"):
+        folder = Path(app.srcdir) / app.config.ddl_package_dir
+        app._ddl_definitions = (checks.package_definitions(folder, Path(app.srcdir))
+                                if folder.is_dir() else {})
+    return app._ddl_definitions
+
+
+def constant_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{constant}`0.9```: a number that is a constant of the maths or a quoted fact, not a
+    computed result (so the check for unglued numbers lets it pass). Rendered as plain text."""
+    return [nodes.inline(rawtext, text, classes=["ddl-const"])], []
 
 
 def _words(doctree: nodes.document) -> int:
@@ -326,6 +342,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("sphinx_sitemap")
     app.add_config_value("ddl_giscus", {}, "html", types=[dict])
+    app.add_config_value("ddl_package_dir", "src/ddl", "env", types=[str])
+    app.add_role("constant", constant_role)
     app.add_node(post_header)
     app.add_node(series_nav)
     app.add_node(comments_slot)

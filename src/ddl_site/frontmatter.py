@@ -65,11 +65,12 @@ class Problem:
     expected: str
     found: str
     hint: str = ""
+    where: str = "front matter field"
 
     @property
     def message(self) -> str:
         """The message without the file and line (Sphinx prints those as its location)."""
-        text = f"front matter field '{self.field}': expected {self.expected}; found {self.found}."
+        text = f"{self.where} '{self.field}': expected {self.expected}; found {self.found}."
         if self.field == "merge conflict":
             text = f"git merge-conflict marker: expected {self.expected}; found {self.found}."
         return f"{text} {self.hint}".strip()
