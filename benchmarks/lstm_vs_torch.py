@@ -88,14 +88,19 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     print(f"numpy {np.__version__}, torch {torch.__version__}")
-    print(f"{'size (T, n_x, n_a, m)':24s} {'dtype':8s} {'thr':>3s} "
-          f"{'ddl ms':>9s} {'torch ms':>9s} {'speed ratio':>11s}")
+    print(
+        f"{'size (T, n_x, n_a, m)':24s} {'dtype':8s} {'thr':>3s} "
+        f"{'ddl ms':>9s} {'torch ms':>9s} {'speed ratio':>11s}"
+    )
     for dtype in args.dtype:
         for threads in args.threads:
             for size in SIZES:
                 t_ddl, t_torch = bench(size, threads, dtype, args.repeats)
-                print(f"{str(size):24s} {dtype:8s} {threads:3d} {1e3 * t_ddl:9.2f} "
-                      f"{1e3 * t_torch:9.2f} {t_torch / t_ddl:11.2f}", flush=True)
+                print(
+                    f"{size!s:24s} {dtype:8s} {threads:3d} {1e3 * t_ddl:9.2f} "
+                    f"{1e3 * t_torch:9.2f} {t_torch / t_ddl:11.2f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

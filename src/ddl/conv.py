@@ -26,18 +26,20 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
-    "conv_output_size",
-    "pad",
-    "im2col",
+    "Conv2D",
     "col2im",
-    "conv_forward",
     "conv_backward",
     "conv_backward_dX_full",
-    "Conv2D",
+    "conv_forward",
+    "conv_output_size",
+    "im2col",
+    "pad",
 ]
 
 
-def conv_output_size(n: int, f: int, padding: int = 0, stride: int = 1, *, exact: bool = False) -> int:
+def conv_output_size(
+    n: int, f: int, padding: int = 0, stride: int = 1, *, exact: bool = False
+) -> int:
     """Number of positions a filter of size ``f`` takes along an input of size ``n``.
 
     Implements :eq:`eq-conv-output-size`: ``1 + ⌊(n − f + 2p) / s⌋``.
@@ -48,7 +50,12 @@ def conv_output_size(n: int, f: int, padding: int = 0, stride: int = 1, *, exact
     last ``(n − f + 2p) mod s`` rows/columns of the padded input would be
     skipped by the filter.
     """
-    for name, value, low in (("n", n, 1), ("f", f, 1), ("padding", padding, 0), ("stride", stride, 1)):
+    for name, value, low in (
+        ("n", n, 1),
+        ("f", f, 1),
+        ("padding", padding, 0),
+        ("stride", stride, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ValueError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
         if value < low:
@@ -105,7 +112,9 @@ def col2im(cols: np.ndarray, padded_shape: tuple, stride: int) -> np.ndarray:
     return out
 
 
-def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0):
+def conv_forward(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0
+):
     """Convolve ``A_prev`` ``(n_C_prev, H, W, m)`` with filters ``W`` ``(n_C, n_C_prev, f, f)``.
 
     Implements :eq:`eq-conv-forward`:
@@ -116,7 +125,9 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int =
     n_C_prev, H, W_in, m = A_prev.shape
     n_C, n_C_w, f, f_w = W.shape
     if n_C_w != n_C_prev:
-        raise ValueError(f"W expects {n_C_w} input channels but A_prev has {n_C_prev} (A_prev.shape={A_prev.shape})")
+        raise ValueError(
+            f"W expects {n_C_w} input channels but A_prev has {n_C_prev} (A_prev.shape={A_prev.shape})"
+        )
     if f != f_w:
         raise ValueError(f"filters must be square, got W.shape={W.shape}")
     n_H = conv_output_size(H, f, padding, stride)
@@ -159,7 +170,9 @@ def conv_backward(dZ: np.ndarray, cache, dX_method: str = "col2im"):
     return dA_prev, dW, db
 
 
-def conv_backward_dX_full(dZ: np.ndarray, W: np.ndarray, A_prev_shape: tuple, stride: int = 1, padding: int = 0):
+def conv_backward_dX_full(
+    dZ: np.ndarray, W: np.ndarray, A_prev_shape: tuple, stride: int = 1, padding: int = 0
+):
     """``dA_prev`` as a *full* convolution of ``dZ`` with the flipped filters.
 
     Implements :eq:`eq-conv-backward-dx`: the gradient with respect to the input
@@ -177,7 +190,9 @@ def conv_backward_dX_full(dZ: np.ndarray, W: np.ndarray, A_prev_shape: tuple, st
     dZ_dilated = np.zeros((n_C, (n_H - 1) * stride + 1, (n_W - 1) * stride + 1, m), dtype=dZ.dtype)
     dZ_dilated[:, ::stride, ::stride, :] = dZ
     W_flipped = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (n_C_prev, n_C, f, f)
-    covered, _ = conv_forward(dZ_dilated, W_flipped, np.zeros((n_C_prev, 1)), stride=1, padding=f - 1)
+    covered, _ = conv_forward(
+        dZ_dilated, W_flipped, np.zeros((n_C_prev, 1)), stride=1, padding=f - 1
+    )
     dA_pad = np.zeros((n_C_prev, H + 2 * padding, W_in + 2 * padding, m), dtype=dZ.dtype)
     dA_pad[:, : covered.shape[1], : covered.shape[2], :] = covered
     return dA_pad[:, padding : padding + H, padding : padding + W_in, :]
@@ -211,7 +226,9 @@ class Conv2D:
         dtype=np.float64,
     ):
         if rng is None:
-            raise ValueError("Conv2D needs an explicit rng (numpy.random.Generator) to initialise its filters")
+            raise ValueError(
+                "Conv2D needs an explicit rng (numpy.random.Generator) to initialise its filters"
+            )
         if activation not in (None, "relu"):
             raise ValueError(f"activation must be None or 'relu', got {activation!r}")
         if dX_method not in ("col2im", "full"):
@@ -222,7 +239,9 @@ class Conv2D:
         self.activation, self.dX_method = activation, dX_method
         fan_in = in_channels * filter_size * filter_size
         # He initialisation: the layer is usually followed by a ReLU.
-        W = rng.standard_normal((out_channels, in_channels, filter_size, filter_size)) * np.sqrt(2.0 / fan_in)
+        W = rng.standard_normal((out_channels, in_channels, filter_size, filter_size)) * np.sqrt(
+            2.0 / fan_in
+        )
         self.params = {"W": W.astype(dtype), "b": np.zeros((out_channels, 1), dtype=dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
         self.cache = None
@@ -231,7 +250,9 @@ class Conv2D:
         """``(n_C, n_H, n_W)`` for an input of shape ``(n_C_prev, H, W)`` (examples axis omitted)."""
         C, H, W = input_shape[:3]
         if C != self.in_channels:
-            raise ValueError(f"layer expects {self.in_channels} input channels, got input_shape={input_shape}")
+            raise ValueError(
+                f"layer expects {self.in_channels} input channels, got input_shape={input_shape}"
+            )
         return (
             self.out_channels,
             conv_output_size(H, self.f, self.padding, self.stride),
@@ -240,13 +261,17 @@ class Conv2D:
 
     def forward(self, A_prev: np.ndarray, training: bool = True) -> np.ndarray:
         if A_prev.ndim != 4:
-            raise ValueError(f"Conv2D expects A_prev of shape (channels, height, width, m), got shape {A_prev.shape}")
+            raise ValueError(
+                f"Conv2D expects A_prev of shape (channels, height, width, m), got shape {A_prev.shape}"
+            )
         if A_prev.dtype != self.params["W"].dtype:
             raise TypeError(
                 f"A_prev: expected dtype {self.params['W'].dtype} (the layer's weights), got {A_prev.dtype}; "
                 f"convert the data once with X.astype(np.{self.params['W'].dtype})."
             )
-        Z, conv_cache = conv_forward(A_prev, self.params["W"], self.params["b"], self.stride, self.padding)
+        Z, conv_cache = conv_forward(
+            A_prev, self.params["W"], self.params["b"], self.stride, self.padding
+        )
         A = np.maximum(Z, 0) if self.activation == "relu" else Z
         self.cache = (conv_cache, Z)
         return A

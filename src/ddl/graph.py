@@ -26,7 +26,7 @@ import numpy as np
 
 from .activations import sigmoid as _sigmoid
 
-__all__ = ["Node", "unbroadcast", "concat", "lstm_step_graph"]
+__all__ = ["Node", "concat", "lstm_step_graph", "unbroadcast"]
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -47,7 +47,9 @@ class Node:
     """A value in a computation graph, its gradient and how it was made."""
 
     def __init__(self, value, parents=(), op="", name=""):
-        self.value = np.asarray(value, dtype=np.float64) if not isinstance(value, np.ndarray) else value
+        self.value = (
+            np.asarray(value, dtype=np.float64) if not isinstance(value, np.ndarray) else value
+        )
         self.grad = np.zeros_like(self.value, dtype=np.result_type(self.value, np.float64))
         self.parents = parents
         self.op = op

@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .conv import col2im, conv_output_size
 
-__all__ = ["MaxPool2D", "AvgPool2D", "Flatten", "Unflatten"]
+__all__ = ["AvgPool2D", "Flatten", "MaxPool2D", "Unflatten"]
 
 
 class _Pool2D:
@@ -29,12 +29,18 @@ class _Pool2D:
 
     def output_shape(self, input_shape: tuple) -> tuple:
         C, H, W = input_shape[:3]
-        return (C, conv_output_size(H, self.f, 0, self.stride), conv_output_size(W, self.f, 0, self.stride))
+        return (
+            C,
+            conv_output_size(H, self.f, 0, self.stride),
+            conv_output_size(W, self.f, 0, self.stride),
+        )
 
     def _windows(self, A_prev: np.ndarray) -> np.ndarray:
         """A view ``(C, n_H, n_W, m, f, f)`` of every pooling window (no copy)."""
         if A_prev.ndim != 4:
-            raise ValueError(f"pooling expects A_prev of shape (channels, height, width, m), got shape {A_prev.shape}")
+            raise ValueError(
+                f"pooling expects A_prev of shape (channels, height, width, m), got shape {A_prev.shape}"
+            )
         _, H, W, _ = A_prev.shape
         n_H = conv_output_size(H, self.f, 0, self.stride)
         n_W = conv_output_size(W, self.f, 0, self.stride)
@@ -124,7 +130,9 @@ class Unflatten:
 
     def __init__(self, image_shape: tuple):
         if len(image_shape) != 3:
-            raise ValueError(f"image_shape: expected (channels, height, width), got {image_shape!r}.")
+            raise ValueError(
+                f"image_shape: expected (channels, height, width), got {image_shape!r}."
+            )
         self.image_shape = tuple(int(n) for n in image_shape)
         self.params, self.grads = {}, {}
         self.cache = None

@@ -35,9 +35,9 @@ import numpy as np
 from .activations import sigmoid
 
 __all__ = [
-    "RNNCell",
     "GRUCell",
     "LSTMCell",
+    "RNNCell",
     "Recurrent",
     "clip_by_global_norm",
     "global_norm",

@@ -57,7 +57,9 @@ def adding_problem(T: int, m: int, rng: np.random.Generator, *, dtype=np.float64
     return X, Y
 
 
-def train_on_generated(network, loss, optimiser, generate, steps: int, *, max_norm: float | None = 1.0):
+def train_on_generated(
+    network, loss, optimiser, generate, steps: int, *, max_norm: float | None = 1.0
+):
     """Train on a fresh batch ``generate() -> (X, Y)`` at every step; return the costs.
 
     One step is forward, cost, backward, :func:`~ddl.recurrent.clip_by_global_norm`

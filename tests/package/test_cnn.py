@@ -33,13 +33,15 @@ def test_whole_cnn_gradients_match_finite_differences():
 def test_strided_conv_and_avg_pool_in_a_network():
     # A different stack: strided, padded convolution and average pooling, dX too.
     rng = np.random.default_rng(2)
-    net = Network([
-        Unflatten((3, 7, 7)),
-        Conv2D(3, 4, 3, stride=2, padding=1, rng=rng, activation="relu"),
-        AvgPool2D(2, stride=1),
-        Flatten(),
-        Dense(4 * 3 * 3, 2, "identity", "xavier", rng),
-    ])
+    net = Network(
+        [
+            Unflatten((3, 7, 7)),
+            Conv2D(3, 4, 3, stride=2, padding=1, rng=rng, activation="relu"),
+            AvgPool2D(2, stride=1),
+            Flatten(),
+            Dense(4 * 3 * 3, 2, "identity", "xavier", rng),
+        ]
+    )
     X = rng.standard_normal((147, 3))
     Y = one_hot(np.array([0, 1, 1]), 2)
     loss = CategoricalCrossEntropy()

@@ -116,7 +116,9 @@ def test_output_shape_matches_torch_and_the_rule(setting):
     expected = (K, rule(H, f, p, s), rule(W, f, p, s), m)
     assert Z.shape == expected
     assert layer.output_shape((C, H, W)) == expected[:3]
-    torch_out = torch.nn.functional.conv2d(torch.zeros(m, C, H, W), torch.zeros(K, C, f, f), stride=s, padding=p)
+    torch_out = torch.nn.functional.conv2d(
+        torch.zeros(m, C, H, W), torch.zeros(K, C, f, f), stride=s, padding=p
+    )
     assert tuple(torch_out.shape) == (m, *expected[:3])
 
 
@@ -133,13 +135,17 @@ def test_forward_matches_torch_conv2d(setting):
     b = rng.standard_normal((K, 1))
     Z, _ = conv_forward(X, Wt, b, s, p)
     assert_output_size(Z, setting)
-    ref = torch.nn.functional.conv2d(
-        torch.from_numpy(X.transpose(3, 0, 1, 2).copy()),
-        torch.from_numpy(Wt),
-        torch.from_numpy(b[:, 0]),
-        stride=s,
-        padding=p,
-    ).numpy().transpose(1, 2, 3, 0)
+    ref = (
+        torch.nn.functional.conv2d(
+            torch.from_numpy(X.transpose(3, 0, 1, 2).copy()),
+            torch.from_numpy(Wt),
+            torch.from_numpy(b[:, 0]),
+            stride=s,
+            padding=p,
+        )
+        .numpy()
+        .transpose(1, 2, 3, 0)
+    )
     np.testing.assert_allclose(Z, ref, rtol=1e-10, atol=1e-10)
 
 
@@ -152,12 +158,18 @@ def test_forward_matches_scipy_correlate():
     Z, _ = conv_forward(X, Wt, b, stride=1, padding=1)
     for k in range(K):
         for i in range(m):
-            ref = sum(scipy.signal.correlate(X[c, :, :, i], Wt[k, c], mode="same") for c in range(C)) + b[k, 0]
+            ref = (
+                sum(scipy.signal.correlate(X[c, :, :, i], Wt[k, c], mode="same") for c in range(C))
+                + b[k, 0]
+            )
             np.testing.assert_allclose(Z[k, :, :, i], ref, rtol=1e-12, atol=1e-12)
     # stride 2 = every other position of the stride-1 "valid" correlation
     Z2, _ = conv_forward(X, Wt, b, stride=2, padding=0)
     for k in range(K):
-        full = sum(scipy.signal.correlate(X[c, :, :, 0], Wt[k, c], mode="valid") for c in range(C)) + b[k, 0]
+        full = (
+            sum(scipy.signal.correlate(X[c, :, :, 0], Wt[k, c], mode="valid") for c in range(C))
+            + b[k, 0]
+        )
         np.testing.assert_allclose(Z2[k, :, :, 0], full[::2, ::2], rtol=1e-12, atol=1e-12)
 
 
@@ -250,7 +262,9 @@ def test_backward_matches_torch_autograd(setting):
     (Zt * torch.from_numpy(dZ.transpose(3, 0, 1, 2).copy())).sum().div(m).backward()
     np.testing.assert_allclose(dW, Wtt.grad.numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(db[:, 0], bt.grad.numpy(), rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(dX, m * Xt.grad.numpy().transpose(1, 2, 3, 0), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        dX, m * Xt.grad.numpy().transpose(1, 2, 3, 0), rtol=1e-10, atol=1e-10
+    )
 
 
 def test_conv_layer_rejects_another_dtype_and_keeps_float32():

@@ -45,7 +45,9 @@ def check_against_finite_differences(build, arrays, rng):
         assert rel_error(node.grad, numerical_gradient(f, a)) < 1e-6
 
 
-shapes = st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1))
+shapes = st.tuples(
+    st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1)
+)
 
 
 @given(shapes)
@@ -53,9 +55,15 @@ shapes = st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.i
 def test_add_with_bias_broadcast(d):
     n, k, m, seed = d
     rng = np.random.default_rng(seed)
-    check_against_finite_differences(lambda Z, b: Z + b, [rng.standard_normal((n, m)), rng.standard_normal((n, 1))], rng)
-    check_against_finite_differences(lambda Z, b: b + Z, [rng.standard_normal((n, m)), rng.standard_normal((1, m))], rng)
-    check_against_finite_differences(lambda Z, s: Z - s, [rng.standard_normal((n, m)), rng.standard_normal(())], rng)
+    check_against_finite_differences(
+        lambda Z, b: Z + b, [rng.standard_normal((n, m)), rng.standard_normal((n, 1))], rng
+    )
+    check_against_finite_differences(
+        lambda Z, b: b + Z, [rng.standard_normal((n, m)), rng.standard_normal((1, m))], rng
+    )
+    check_against_finite_differences(
+        lambda Z, s: Z - s, [rng.standard_normal((n, m)), rng.standard_normal(())], rng
+    )
 
 
 @given(shapes)
@@ -63,8 +71,12 @@ def test_add_with_bias_broadcast(d):
 def test_elementwise_product_matmul_tanh_sigmoid(d):
     n, k, m, seed = d
     rng = np.random.default_rng(seed)
-    check_against_finite_differences(lambda U, V: U * V, [rng.standard_normal((n, m)), rng.standard_normal((n, m))], rng)
-    check_against_finite_differences(lambda W, A: W @ A, [rng.standard_normal((n, k)), rng.standard_normal((k, m))], rng)
+    check_against_finite_differences(
+        lambda U, V: U * V, [rng.standard_normal((n, m)), rng.standard_normal((n, m))], rng
+    )
+    check_against_finite_differences(
+        lambda W, A: W @ A, [rng.standard_normal((n, k)), rng.standard_normal((k, m))], rng
+    )
     check_against_finite_differences(lambda Z: Z.tanh(), [rng.standard_normal((n, m))], rng)
     check_against_finite_differences(lambda Z: Z.sigmoid(), [rng.standard_normal((n, m))], rng)
     check_against_finite_differences(lambda Z: 1 - Z.sigmoid(), [rng.standard_normal((n, m))], rng)
@@ -172,7 +184,9 @@ def test_lstm_graph_matches_finite_differences():
         a_t, c_t = lstm_step_graph(x, a, c, dict(zip(names, ps)))
         return a_t * c_t  # both outputs, one of them along two paths
 
-    check_against_finite_differences(build, [x, a_prev, c_prev] + [cell.params[k].copy() for k in names], rng)
+    check_against_finite_differences(
+        build, [x, a_prev, c_prev] + [cell.params[k].copy() for k in names], rng
+    )
 
 
 def test_unrolled_lstm_graph_equals_bptt():

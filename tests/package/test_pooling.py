@@ -65,7 +65,9 @@ def test_forward_matches_torch(setting, kind):
 def test_backward_matches_finite_differences(setting, kind):
     C, H, W, f, s, m, seed = setting
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((C, H, W, m))  # continuous values: no ties in a window, max is differentiable
+    X = rng.standard_normal(
+        (C, H, W, m)
+    )  # continuous values: no ties in a window, max is differentiable
     layer = MaxPool2D(f, s) if kind == "max" else AvgPool2D(f, s)
     G = rng.standard_normal(layer.forward(X).shape)
 
@@ -78,7 +80,9 @@ def test_backward_matches_finite_differences(setting, kind):
 
 
 def test_max_mask_by_hand():
-    X = np.array([[1.0, 3.0, 2.0, 0.0], [4.0, 2.0, 1.0, 5.0], [0.0, 0.0, 9.0, 1.0], [7.0, 0.0, 1.0, 1.0]])
+    X = np.array(
+        [[1.0, 3.0, 2.0, 0.0], [4.0, 2.0, 1.0, 5.0], [0.0, 0.0, 9.0, 1.0], [7.0, 0.0, 1.0, 1.0]]
+    )
     X = X[None, :, :, None]
     pool = MaxPool2D(2)
     np.testing.assert_array_equal(pool.forward(X)[0, :, :, 0], [[4, 5], [7, 9]])

@@ -204,10 +204,16 @@ def test_forward_and_gradients_match_torch(d, T, kind):
         rows = slice(k * n_a, (k + 1) * n_a)
         dW = sign * layer.grads[f"W_{g}"]
         np.testing.assert_allclose(dW[:, n_a:], g_ih[rows], rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(sign * layer.grads[f"b_{g}"][:, 0], g_bih[rows], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            sign * layer.grads[f"b_{g}"][:, 0], g_bih[rows], rtol=1e-9, atol=1e-12
+        )
         np.testing.assert_allclose(dW[:, :n_a], g_hh[rows], rtol=1e-9, atol=1e-12)
         # the GRU's reset gate multiplies (W_ca a + b_ca): torch's bias_hh_n is our b_ca
-        db_hidden = layer.grads["b_ca"] if (kind == "gru_reset_after" and g == "c") else sign * layer.grads[f"b_{g}"]
+        db_hidden = (
+            layer.grads["b_ca"]
+            if (kind == "gru_reset_after" and g == "c")
+            else sign * layer.grads[f"b_{g}"]
+        )
         np.testing.assert_allclose(db_hidden[:, 0], g_bhh[rows], rtol=1e-9, atol=1e-12)
 
 
@@ -242,8 +248,11 @@ def test_gru_reset_before_matches_its_equations_in_torch():
 # ---------------------------------------------------------------- clipping
 
 
-@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=4),
-       st.floats(0.01, 10), st.integers(0, 2**32 - 1))
+@given(
+    st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=4),
+    st.floats(0.01, 10),
+    st.integers(0, 2**32 - 1),
+)
 @SETTINGS
 def test_clip_by_global_norm_matches_torch(shapes, max_norm, seed):
     rng = np.random.default_rng(seed)

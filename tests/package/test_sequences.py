@@ -60,7 +60,9 @@ def trained_cost(cell_class, seed):
     loss = MeanSquaredError()
     # Matrices this small gain nothing from BLAS threads, and lose much when cores are busy.
     with threadpool_limits(limits=1):
-        costs = train_on_generated(net, loss, Adam(LR), lambda: adding_problem(T, BATCH, rng), STEPS, max_norm=1.0)
+        costs = train_on_generated(
+            net, loss, Adam(LR), lambda: adding_problem(T, BATCH, rng), STEPS, max_norm=1.0
+        )
         X_val, Y_val = adding_problem(T, 2000, np.random.default_rng(10_000 + seed))
         val = loss.cost(net.forward(X_val, training=False), Y_val)
     assert np.all(np.isfinite(costs))
