@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, Build, build_book
+from sitebuild import REPO, Build, build_book
 from ddl_site import execution as ex
 
 
