@@ -256,6 +256,12 @@ class Recurrent:
                 f"X: expected a sequence of shape (T, {self.cell.n_x}, m), got "
                 f"{getattr(X, 'shape', type(X).__name__)}."
             )
+        dtype = next(iter(self.params.values())).dtype
+        if X.dtype != dtype:
+            raise TypeError(
+                f"X: expected dtype {dtype} (the cell's weights), got {X.dtype}; "
+                f"convert the data once with X.astype(np.{dtype})."
+            )
         T, _, m = X.shape
         state = self.cell.initial_state(m, X.dtype)
         caches, A = [], np.empty((T, self.cell.n_a, m), dtype=X.dtype)

@@ -125,6 +125,18 @@ def test_backward_twice_gives_the_same_gradients():
         np.testing.assert_array_equal(layer.grads[k], first[k])
 
 
+def test_float32_stays_float32():
+    rng = np.random.default_rng(0)
+    layer = Recurrent(LSTMCell(2, 3, rng, dtype=np.float32), return_sequences=True)
+    X = rng.standard_normal((4, 2, 5)).astype(np.float32)
+    A = layer.forward(X)
+    dX = layer.backward(np.ones_like(A))
+    assert A.dtype == dX.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in layer.grads.values())
+    with pytest.raises(TypeError, match="float32"):
+        layer.forward(X.astype(np.float64))
+
+
 def test_recurrent_validates_input():
     layer = Recurrent(RNNCell(3, 2, np.random.default_rng(0)))
     with pytest.raises(ValueError, match=r"\(T, 3, m\)"):
