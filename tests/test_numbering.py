@@ -1,0 +1,43 @@
+"""Each post numbers its figures and equations from 1."""
+
+from __future__ import annotations
+
+import re
+
+from ddl_site.numbering import per_document
+
+
+def test_per_document_restarts_each_type_in_each_document():
+    numbers = {
+        "a": {"figure": {"f1": (1,), "f2": (2,)}, "displaymath": {"e1": (1,)}},
+        "b": {"figure": {"g2": (4,), "g1": (3,)}, "displaymath": {"e3": (3,), "e2": (2,)}},
+    }
+    assert per_document(numbers) == {
+        "a": {"figure": {"f1": (1,), "f2": (2,)}, "displaymath": {"e1": (1,)}},
+        "b": {"figure": {"g1": (1,), "g2": (2,)}, "displaymath": {"e2": (1,), "e3": (2,)}},
+    }
+
+
+PAGE = """---
+title: {title}
+---
+
+Some maths:
+
+$$ a = {n} $$ (eq-{name})
+
+See {{eq}}`eq-{name}`.
+"""
+
+
+def test_second_page_starts_again_at_one(make_book):
+    build = make_book(
+        {"book/index.md": "# Home\n",
+         "book/one.md": PAGE.format(title="One", n=1, name="one"),
+         "book/two.md": PAGE.format(title="Two", n=2, name="two")},
+        toc="format: jb-book\nroot: book/index\nchapters:\n  - file: book/one\n  - file: book/two\n",
+    )
+    assert build.returncode == 0, build.log[-3000:]
+    two = build.page("book/two")
+    assert re.search(r'class="eqno">\(1\)', two), "page two's first equation is not (1)"
+    assert re.search(r'href="#equation-eq-two">\(1\)</a>', two), "the reference does not say (1)"
