@@ -10,7 +10,8 @@ from ddl_site.numbering import per_document
 def test_per_document_restarts_each_type_in_each_document():
     numbers = {
         "a": {"figure": {"f1": (1,), "f2": (2,)}, "displaymath": {"e1": (1,)}},
-        "b": {"figure": {"g2": (4,), "g1": (3,)}, "displaymath": {"e3": (3,), "e2": (2,)}},
+        "b": {"figure": {"g2": (4,), "lead-image": (2,), "g1": (3,)},
+              "displaymath": {"e3": (3,), "e2": (2,)}},
     }
     assert per_document(numbers) == {
         "a": {"figure": {"f1": (1,), "f2": (2,)}, "displaymath": {"e1": (1,)}},

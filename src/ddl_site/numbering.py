@@ -11,6 +11,8 @@ from __future__ import annotations
 from sphinx.application import Sphinx
 
 Numbers = dict[str, dict[str, dict[str, tuple[int, ...]]]]
+#: A post's lead image is its banner, not one of the figures its text refers to.
+UNNUMBERED = {"lead-image"}
 
 
 def per_document(fignumbers: Numbers) -> Numbers:
@@ -19,7 +21,7 @@ def per_document(fignumbers: Numbers) -> Numbers:
     for docname, by_type in fignumbers.items():
         renumbered[docname] = {}
         for figtype, numbers in by_type.items():
-            ordered = sorted(numbers, key=lambda item: numbers[item])
+            ordered = sorted((i for i in numbers if i not in UNNUMBERED), key=numbers.get)
             renumbered[docname][figtype] = {item: (i,) for i, item in enumerate(ordered, 1)}
     return renumbered
 
