@@ -25,6 +25,7 @@ load from elsewhere on the machine does not land on one side only.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -52,11 +53,11 @@ def load(dtype):
 def run_ddl(args):
     from threadpoolctl import threadpool_info, threadpool_limits
 
+    from ddl.data import minibatches
     from ddl.losses import CategoricalCrossEntropy
     from ddl.network import feed_forward
     from ddl.optimisers import Adam
     from ddl.training import train_step
-    from ddl.data import minibatches
 
     dtype = np.dtype(args.dtype)
     X, Y, y = load(dtype)
@@ -104,7 +105,7 @@ def run_torch(args):
     yt = torch.tensor(y)
     torch.manual_seed(0)
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(SIZES)):
         linear = torch.nn.Linear(n_in, n_out, dtype=dtype)
         torch.nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
         torch.nn.init.zeros_(linear.bias)

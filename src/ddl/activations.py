@@ -21,27 +21,27 @@ Equation labels: ``eq-sigmoid``, ``eq-sigmoid-prime``, ``eq-tanh``,
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 __all__ = [
-    "Activation",
     "ACTIVATIONS",
+    "Activation",
     "get_activation",
     "identity",
     "identity_prime",
-    "sigmoid",
-    "sigmoid_prime",
-    "tanh",
-    "tanh_prime",
-    "relu",
-    "relu_prime",
     "leaky_relu",
     "leaky_relu_prime",
+    "relu",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
     "softmax",
     "softmax_backward",
+    "tanh",
+    "tanh_prime",
 ]
 
 

@@ -22,15 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "load_regression",
+    "Dataset",
+    "Standardiser",
     "load_binary",
     "load_multiclass",
-    "Dataset",
-    "train_val_test_split",
-    "Standardiser",
-    "standardise",
-    "one_hot",
+    "load_regression",
     "minibatches",
+    "one_hot",
+    "standardise",
+    "train_val_test_split",
 ]
 
 

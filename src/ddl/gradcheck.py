@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "relative_error", "check_layer", "check_network"]
+__all__ = ["check_layer", "check_network", "numerical_gradient", "relative_error"]
 
 
 def numerical_gradient(f, x, eps=1e-6):

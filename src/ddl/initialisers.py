@@ -21,14 +21,14 @@ import math
 import numpy as np
 
 __all__ = [
+    "INITIALISERS",
     "fans",
-    "zeros",
-    "small_random",
-    "xavier",
+    "get_initialiser",
     "glorot",
     "he",
-    "INITIALISERS",
-    "get_initialiser",
+    "small_random",
+    "xavier",
+    "zeros",
 ]
 
 

@@ -40,7 +40,7 @@ import numpy as np
 from .activations import get_activation
 from .initialisers import get_initialiser
 
-__all__ = ["Layer", "Dense", "check_input"]
+__all__ = ["Dense", "Layer", "check_input"]
 
 
 def check_input(A_prev, n_in, dtype, name="A_prev"):

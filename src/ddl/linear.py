@@ -22,13 +22,13 @@ from .activations import sigmoid
 from .losses import binary_cross_entropy, mean_squared_error
 
 __all__ = [
-    "linear_forward",
-    "logistic_forward",
-    "linear_cost",
-    "logistic_cost",
-    "gradients",
     "LinearRegression",
     "LogisticRegression",
+    "gradients",
+    "linear_cost",
+    "linear_forward",
+    "logistic_cost",
+    "logistic_forward",
 ]
 
 

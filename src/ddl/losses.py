@@ -43,20 +43,20 @@ import numpy as np
 from .activations import sigmoid, softmax
 
 __all__ = [
-    "softplus",
-    "logsumexp",
-    "mean_squared_error",
-    "mean_squared_error_gradient",
+    "LOSSES",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "Loss",
+    "MeanSquaredError",
     "binary_cross_entropy",
     "binary_cross_entropy_gradient",
     "categorical_cross_entropy",
     "categorical_cross_entropy_gradient",
-    "Loss",
-    "MeanSquaredError",
-    "BinaryCrossEntropy",
-    "CategoricalCrossEntropy",
-    "LOSSES",
     "get_loss",
+    "logsumexp",
+    "mean_squared_error",
+    "mean_squared_error_gradient",
+    "softplus",
 ]
 
 

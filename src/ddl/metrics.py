@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["accuracy", "precision", "recall", "f1_score", "confusion_matrix"]
+__all__ = ["accuracy", "confusion_matrix", "f1_score", "precision", "recall"]
 
 
 def _labels(y_true, y_pred):

@@ -19,9 +19,12 @@ sizes such as ``[30, 64, 64, 32, 1]``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .layers import Dense
+from .regularisation import Dropout
 
 __all__ = ["Network", "feed_forward"]
 
@@ -103,12 +106,10 @@ def feed_forward(sizes, rng, hidden_activation="relu", initialiser="he", *,
     if len(sizes) < 2:
         raise ValueError(f"sizes: expected at least [n_inputs, n_outputs], got {sizes}.")
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         last = i == len(sizes) - 2
         activation = "identity" if last else hidden_activation
         layers.append(Dense(n_in, n_out, activation, initialiser, rng, dtype=dtype))
         if keep_prob is not None and not last:
-            from .regularisation import Dropout
-
             layers.append(Dropout(keep_prob, rng))
     return Network(layers)

@@ -35,7 +35,7 @@ import numpy as np
 
 from .schedules import as_schedule
 
-__all__ = ["Optimiser", "GradientDescent", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
+__all__ = ["AdaGrad", "Adam", "GradientDescent", "Momentum", "Nesterov", "Optimiser", "RMSProp"]
 
 
 def _check_fraction(name, value):

@@ -25,14 +25,14 @@ import numpy as np
 from .layers import Layer
 
 __all__ = [
-    "l1_penalty",
-    "l1_gradient",
-    "l2_penalty",
-    "l2_gradient",
     "L1",
     "L2",
     "Dropout",
     "EarlyStopping",
+    "l1_gradient",
+    "l1_penalty",
+    "l2_gradient",
+    "l2_penalty",
 ]
 
 

@@ -23,7 +23,7 @@ from .data import minibatches
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, get_loss
 from .metrics import accuracy
 
-__all__ = ["History", "TrainingDiverged", "train_step", "evaluate", "train"]
+__all__ = ["History", "TrainingDiverged", "evaluate", "train", "train_step"]
 
 
 class TrainingDiverged(FloatingPointError):

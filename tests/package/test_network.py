@@ -1,6 +1,8 @@
 """Whole networks: backpropagation against central differences and against
 PyTorch's autograd, and the original's bias defect."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -24,7 +26,7 @@ LOSSES = {
 
 def random_network(rng, sizes, hidden):
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         last = i == len(sizes) - 2
         layer = Dense(n_in, n_out, "identity" if last else hidden[i], "xavier", rng)
         layer.params["b"][...] = 0.1 * rng.standard_normal((n_out, 1))
