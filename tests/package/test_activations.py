@@ -25,7 +25,13 @@ ELEMENTWISE = [
 
 
 def away_from_kink(Z):
-    """Move entries off z = 0, where ReLU has no derivative."""
+    """Move entries off z = 0, where ReLU has no derivative, and into |z| ≤ 4.
+
+    Beyond that tanh' and σ' fall below ~1e-4 and a central difference of a
+    function close to ±1 resolves only rounding noise (1e-16 / ε); the
+    saturated ends are tested for stability instead.
+    """
+    Z = np.clip(Z, -4, 4)
     return np.where(np.abs(Z) < 1e-3, 1e-3 + np.abs(Z), Z)
 
 

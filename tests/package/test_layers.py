@@ -26,8 +26,11 @@ SETTINGS = settings(max_examples=40, deadline=None)
 def test_dense_backward_matches_central_differences(n_in, n_out, m, activation, initialiser, seed):
     rng = np.random.default_rng(seed)
     layer = Dense(n_in, n_out, activation, initialiser, rng)
-    layer.params["W"][...] = rng.standard_normal((n_out, n_in))  # away from tiny weights
-    layer.params["b"][...] = rng.standard_normal((n_out, 1))
+    # Weights of order 1/√n_in and biases of order 1/2 keep Z of order 1: not so
+    # small that the layer is nearly linear, not so large that tanh and σ saturate
+    # (where central differences only resolve rounding noise).
+    layer.params["W"][...] = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
+    layer.params["b"][...] = 0.5 * rng.standard_normal((n_out, 1))
     A_prev = rng.standard_normal((n_in, m))
     errors = check_layer(layer, A_prev, rng)
     assert set(errors) == {"A_prev", "W", "b"}
