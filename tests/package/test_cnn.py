@@ -79,4 +79,4 @@ def test_cnn_learns_the_digits(seed):
     assert before < 0.3  # an untrained network guesses
     assert after >= 0.95, f"held-out accuracy {after:.3f} after {seconds:.1f} s"
     assert history.train_loss[-1] < history.train_loss[0]
-    assert seconds < 45
+    # How long this takes is measured by benchmarks/cnn_digits.py, not asserted here.
