@@ -59,14 +59,16 @@ def test_backprop_matches_central_differences_for_any_depth_and_width(data, seed
     loss = LOSSES[loss_name]
     assert check_network(net, loss, X, Y) < 1e-6
     # Parameter by parameter too, except where the gradient has all but vanished
-    # (deep sigmoid stacks): there central differences only resolve rounding noise.
+    # (deep sigmoid stacks): a central difference of a cost of order 1 carries
+    # rounding noise of order 1e-16 / ε = 1e-10, so below ‖g‖ ≈ 1e-3 it can no
+    # longer resolve a relative error of 1e-6.
     errors = check_network(net, loss, X, Y, per_parameter=True)
     Z = net.forward(X)
     net.backward(loss.gradient(Z, Y))
     norms = [np.linalg.norm(g) for g in net.gradients()]
     assert len(errors) == 2 * depth
     for error, norm in zip(errors, norms):
-        if norm > 1e-4 * max(norms):
+        if norm > 1e-3:
             assert error < 1e-6, (errors, norms)
 
 
