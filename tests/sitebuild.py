@@ -30,6 +30,9 @@ def build_book(source: Path, output: Path) -> Build:
         str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going",
         "--path-output", str(output), str(source),
     ]
-    env = {**os.environ, "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+    # One BLAS thread per kernel: pytest-xdist already keeps both cores busy, and
+    # oversubscribed BLAS threads make numpy-heavy cells many times slower.
+    threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    env = {**os.environ, **threads, "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=source)
     return Build(result.returncode, result.stdout + result.stderr, output / "_build" / "html")
