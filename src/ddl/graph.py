@@ -68,6 +68,7 @@ class Node:
     # -------------------------------------------------------------- operations
 
     def __add__(self, other):
+        """u₁ + u₂.  Implements :eq:`eq-graph-add`."""
         other = Node.lift(other)
         out = Node(self.value + other.value, (self, other), "+")
 
@@ -79,6 +80,7 @@ class Node:
         return out
 
     def __mul__(self, other):
+        """u₁ ⊙ u₂.  Implements :eq:`eq-graph-mul`."""
         other = Node.lift(other)
         out = Node(self.value * other.value, (self, other), "*")
 
@@ -90,6 +92,7 @@ class Node:
         return out
 
     def __matmul__(self, other):
+        """W A.  Implements :eq:`eq-graph-matmul`."""
         other = Node.lift(other)
         out = Node(self.value @ other.value, (self, other), "@")
 
@@ -101,6 +104,7 @@ class Node:
         return out
 
     def tanh(self):
+        """tanh(u).  Implements :eq:`eq-graph-tanh`."""
         t = np.tanh(self.value)
         out = Node(t, (self,), "tanh")
 
@@ -111,6 +115,7 @@ class Node:
         return out
 
     def sigmoid(self):
+        """σ(u).  Implements :eq:`eq-graph-sigmoid`."""
         s = _sigmoid(self.value)
         out = Node(s, (self,), "σ")
 
@@ -156,7 +161,7 @@ class Node:
     # -------------------------------------------------------------- backward
 
     def backward(self, grad=None):
-        """Backpropagate from this node: topological sort, then one loop.
+        """Backpropagate: topological sort, then one loop (:eq:`eq-graph-accumulate`).
 
         ``grad`` is the gradient arriving at this node (default: ones, i.e. this
         node is the scalar, or the sum of the values, being differentiated).

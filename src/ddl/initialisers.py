@@ -56,7 +56,7 @@ def zeros(shape, rng=None, dtype=np.float64):
 
 
 def small_random(shape, rng, dtype=np.float64):
-    """Standard normal values scaled by 0.01.  Implements :eq:`eq-init-small`."""
+    """Standard normal values scaled by 0.01."""
     _check_rng(rng)
     return (0.01 * rng.standard_normal(shape)).astype(dtype)
 
@@ -64,7 +64,7 @@ def small_random(shape, rng, dtype=np.float64):
 def xavier(shape, rng, dtype=np.float64):
     """Xavier/Glorot normal: variance 2 / (fan_in + fan_out).
 
-    Implements :eq:`eq-init-xavier`.  Keeps the variance of activations and of
+    Keeps the variance of activations and of
     gradients roughly constant through tanh or sigmoid layers.
     """
     _check_rng(rng)

@@ -110,7 +110,7 @@ class Dense(Layer):
         return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r})"
 
     def forward(self, A_prev, training=True):
-        """Z = W A_prev + b, A = g(Z).  Implements :eq:`eq-dense-forward`."""
+        """Z = W A_prev + b, A = g(Z).  Implements :eq:`eq-dense-forward`, :eq:`eq-activation`."""
         W, b = self.params["W"], self.params["b"]
         check_input(A_prev, self.n_in, W.dtype)
         Z = W @ A_prev

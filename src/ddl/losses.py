@@ -79,7 +79,7 @@ def softplus(Z):
 def logsumexp(Z):
     """log Σ_k e^(z_k) over each column, shape ``(1, m)``, without overflow.
 
-    Implements :eq:`eq-logsumexp`: with c the column max,
+    Computed stably: with c the column max,
     log Σ e^(z_k) = c + log Σ e^(z_k − c), and every e^(z_k − c) ≤ 1.
     """
     c = Z.max(axis=0, keepdims=True)
@@ -104,7 +104,7 @@ def mean_squared_error_gradient(Y_hat, Y):
 def binary_cross_entropy(Z, Y):
     """Binary cross-entropy computed from the logits ``Z``.
 
-    Implements :eq:`eq-bce-logits`.  With ŷ = σ(z), the loss
+    Implements :eq:`eq-bce` as :eq:`eq-bce-logits`.  With ŷ = σ(z), the loss
     −[y log ŷ + (1 − y) log(1 − ŷ)] simplifies to softplus(z) − y z, which
     never takes the log of 0, even for |z| = 1000.  Returns the mean over
     the ``m`` examples.
@@ -129,7 +129,7 @@ def binary_cross_entropy_gradient(Z, Y):
 def categorical_cross_entropy(Z, Y):
     """Categorical cross-entropy of one-hot ``Y`` computed from the logits ``Z``.
 
-    Implements :eq:`eq-cce-logits`.  With ŷ = softmax(z), the loss
+    Implements :eq:`eq-cce` as :eq:`eq-cce-logits`.  With ŷ = softmax(z), the loss
     −Σ_k y_k log ŷ_k equals logsumexp(z) − Σ_k y_k z_k (when Σ_k y_k = 1).
     Returns the mean over the ``m`` examples.
     """

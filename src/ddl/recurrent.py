@@ -143,7 +143,7 @@ class GRUCell(_Cell):
         return a_t, (x_t, a_prev, concat, gamma_r, gamma_u, c_tilde, concat_r)
 
     def step_backward(self, da_t, cache):
-        """Implements :eq:`eq-gru-step-backward`."""
+        """The backward pass of one GRU step."""
         p, n_a = self.params, self.n_a
         x_t, a_prev, concat, gamma_r, gamma_u, c_tilde, concat_r = cache
         dc_tilde = da_t * gamma_u
