@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitebuild import REPO, Build, build_book
 from ddl_site import execution as ex
+from sitebuild import REPO, Build, build_book
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -253,7 +253,7 @@ class TinySite:
         executed = sorted(log.read_text().split()) if log.exists() else []
         if build.returncode == 0:  # every execution is announced by myst-nb
             assert build.log.count(EXECUTING) == len(executed), build.log[-3000:]
-        reasons = dict(re.findall(r"^posts/(\w+)\.md: re-executing, (.*)$", build.log, re.M))
+        reasons = dict(re.findall(r"^posts/(\w+)\.md: re-executing, (.*)$", build.log, re.MULTILINE))
         return build, executed, reasons
 
 
