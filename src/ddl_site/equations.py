@@ -70,6 +70,12 @@ class Registry:
     path: str
     checks: dict[str, list[int]] = field(default_factory=dict)
     not_implemented: dict[str, tuple[str, int]] = field(default_factory=dict)  # reason, line
+    check_of: dict[tuple[str, str], int] = field(default_factory=dict)  # (label, function)
+
+    def check_line(self, label: str, function: str) -> int | None:
+        """The line of the check of ``function`` against ``label`` (else the label's first)."""
+        line = self.check_of.get((label, function))
+        return line or (self.checks.get(label) or [None])[0]
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,8 @@ def registry_declarations(source: str, path: str = REGISTRY) -> Registry:
         label = node.args[0].value
         if node.func.id == CHECK_CALL:
             registry.checks.setdefault(label, []).append(node.lineno)
+            if len(node.args) > 2 and isinstance(node.args[2], ast.Constant):
+                registry.check_of[(label, str(node.args[2].value))] = node.lineno
         elif node.func.id == NOT_IMPLEMENTED_CALL:
             reason = node.args[1].value if len(node.args) > 1 and isinstance(
                 node.args[1], ast.Constant) else ""

@@ -363,4 +363,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", on_html_page_context, priority=400)
     app.connect("html-collect-pages", on_collect_pages)
     app.connect("build-finished", on_build_finished)
+    app.setup_extension("ddl_site.equation_links")  # equations linked to their code and test
     return {"parallel_read_safe": True, "parallel_write_safe": True}

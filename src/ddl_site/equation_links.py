@@ -1,0 +1,254 @@
+"""The Sphinx side of :mod:`.equations`: each implemented equation links to its code and check.
+
+* A transform (on ``doctree-read``) puts, under every labelled display equation that a
+  function of the package implements, a line "Implemented by <function> · checked by <test>":
+  the function's source on the repository's web page at its ``def`` line, and the check in
+  ``tests/equations/registry.py`` at its line. The repository is ``repository.url`` and
+  ``repository.branch`` of ``_config.yml`` (``html_theme_options``); without one the names
+  are shown without links.
+* The ``{equation-index}`` directive lists every implemented equation of the posts: the
+  equation, its post (and number), the function and the check.
+
+Both read the posts, the package and the registry from the files (never importing them) and
+note them as dependencies, so changing any of them re-reads the pages that show it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from . import equations, frontmatter
+
+CSS_CLASS = "ddl-equation-source"
+
+
+# -- what the build knows ------------------------------------------------------------------
+
+
+def _root(app: Sphinx) -> Path:
+    return Path(app.srcdir)
+
+
+def _citations(app: Sphinx) -> list[equations.Citation]:
+    """The package's citations, read once per build."""
+    if not hasattr(app, "_ddl_citations"):
+        folder = _root(app) / app.config.ddl_package_dir
+        app._ddl_citations = (equations.package_citations(folder, _root(app))
+                              if folder.is_dir() else [])
+    return app._ddl_citations
+
+
+def _registry(app: Sphinx) -> equations.Registry:
+    if not hasattr(app, "_ddl_registry"):
+        app._ddl_registry = equations.read_registry(_root(app), app.config.ddl_equation_registry)
+    return app._ddl_registry
+
+
+def _repository(app: Sphinx) -> tuple[str, str]:
+    options = app.config.html_theme_options or {}
+    return (options.get("repository_url") or "").strip(), options.get("repository_branch") or "main"
+
+
+def _implementations(app: Sphinx, label: str) -> list[equations.Citation]:
+    return [c for c in _citations(app) if c.label == label and c.implements]
+
+
+def _link(app: Sphinx, text: str, path: str, line: int | None, literal: bool) -> nodes.Node:
+    inner = nodes.literal(text, text) if literal else nodes.Text(text)
+    repository, branch = _repository(app)
+    if not repository:
+        return inner
+    reference = nodes.reference("", "", refuri=equations.source_url(repository, branch, path,
+                                                                      line))
+    reference += inner
+    return reference
+
+
+def _function_link(app: Sphinx, citation: equations.Citation) -> nodes.Node:
+    return _link(app, citation.qualname, citation.path, citation.line, literal=True)
+
+
+def _check_link(app: Sphinx, label: str, citation: equations.Citation) -> nodes.Node | None:
+    registry = _registry(app)
+    line = registry.check_line(label, citation.qualname)
+    if line is None:
+        return None
+    return _link(app, "test", registry.path, line, literal=False)
+
+
+def _note_dependencies(app: Sphinx, citations: list[equations.Citation]) -> None:
+    root = _root(app)
+    for path in sorted({c.path for c in citations} | {_registry(app).path}):
+        if (root / path).is_file():
+            app.env.note_dependency(str(root / path))
+
+
+# -- under each equation -------------------------------------------------------------------
+
+
+def source_line(app: Sphinx, label: str) -> nodes.paragraph | None:
+    """"Implemented by f · test" for an implemented label (None when nothing implements it)."""
+    citations = _implementations(app, label)
+    if not citations:
+        return None
+    paragraph = nodes.paragraph(classes=[CSS_CLASS])
+    paragraph += nodes.Text("Implemented by ")
+    for index, citation in enumerate(citations):
+        if index:
+            paragraph += nodes.Text(" and ")
+        paragraph += _function_link(app, citation)
+        check = _check_link(app, label, citation)
+        if check is not None:
+            paragraph += nodes.Text(" (checked by ")
+            paragraph += check
+            paragraph += nodes.Text(")")
+    paragraph += nodes.Text(".")
+    return paragraph
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    used: list[equations.Citation] = []
+    for block in list(doctree.findall(nodes.math_block)):
+        label = block.get("label")
+        if not label:
+            continue
+        line = source_line(app, label)
+        if line is None:
+            continue
+        used += _implementations(app, label)
+        block.parent.insert(block.parent.index(block) + 1, line)
+    if used:
+        _note_dependencies(app, used)
+
+
+# -- the index page ------------------------------------------------------------------------
+
+
+def _posts(app: Sphinx) -> list[tuple[str, str, str]]:
+    """``(docname, path, text)`` of every Markdown page, in part order."""
+    env, root, found = app.env, _root(app), []
+    for docname in sorted(env.found_docs):
+        file = Path(env.doc2path(docname))
+        if file.suffix != ".md" or not file.is_file():
+            continue
+        path = file.relative_to(root).as_posix()
+        text = file.read_text(encoding="utf-8")
+        post = frontmatter.read_post(text, path, exists=lambda p: True).post
+        part = post.part if post is not None and post.part is not None else 10**6
+        found.append((part, docname, path, text))
+    return [(d, p, t) for _, d, p, t in sorted(found)]
+
+
+def _cell(*children: nodes.Node) -> nodes.entry:
+    """A table cell: a block as it is, inline nodes together in one paragraph."""
+    entry = nodes.entry()
+    if len(children) == 1 and isinstance(children[0], nodes.math_block):
+        entry += children[0]
+    else:
+        entry += nodes.paragraph("", "", *children)
+    return entry
+
+
+class EquationIndex(SphinxDirective):
+    """``{equation-index}``: every implemented equation of the posts, with its code and test."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        app = self.env.app
+        headers = ("Equation", "Post", "Function", "Test")
+        table = nodes.table(classes=["ddl-equation-index"])
+        group = nodes.tgroup(cols=len(headers))
+        table += group
+        for width in (50, 20, 20, 10):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        row = nodes.row()
+        for header in headers:
+            row += _cell(nodes.Text(header))
+        head += row
+        body = nodes.tbody()
+        group += body
+        used: list[equations.Citation] = []
+        for docname, path, text in _posts(app):
+            if docname == self.env.docname:
+                continue
+            self.env.note_dependency(str(_root(app) / path))
+            for equation in equations.labelled_equations(text, path):
+                for citation in _implementations(app, equation.label):
+                    used.append(citation)
+                    body += self._row(docname, equation, citation)
+        _note_dependencies(app, used)
+        self.env.ddl_equation_index_docs.add(self.env.docname)
+        if not len(body):
+            return [nodes.paragraph(text="No equation of the posts is implemented yet.")]
+        return [table]
+
+    def _row(self, docname: str, equation: equations.Equation,
+             citation: equations.Citation) -> nodes.row:
+        app = self.env.app
+        maths = nodes.math_block(equation.latex, equation.latex, nowrap=False, number=None,
+                                 docname=self.env.docname)
+        post = addnodes.pending_xref("", nodes.inline("", docname), refdomain="std",
+                                     reftype="doc", reftarget="/" + docname, refexplicit=False,
+                                     refdoc=self.env.docname, refwarn=True)
+        number = addnodes.pending_xref("", nodes.inline("", equation.label), refdomain="math",
+                                       reftype="eq", reftarget=equation.label,
+                                       refexplicit=False, refdoc=self.env.docname,
+                                       refwarn=True)
+        check = _check_link(app, equation.label, citation)
+        row = nodes.row()
+        row += _cell(maths)
+        row += _cell(post, nodes.Text(" "), number)
+        row += _cell(_function_link(app, citation))
+        row += _cell(check) if check is not None else _cell(nodes.Text(""))
+        return row
+
+
+# -- environment -----------------------------------------------------------------------------
+
+
+def _init_env(app: Sphinx, env=None, *args) -> None:
+    env = env or app.env
+    if not hasattr(env, "ddl_equation_index_docs"):
+        env.ddl_equation_index_docs = set()
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    _init_env(app, env)
+    env.ddl_equation_index_docs.discard(docname)
+
+
+def _merge(app: Sphinx, env, docnames, other) -> None:
+    _init_env(app, env)
+    env.ddl_equation_index_docs |= {d for d in getattr(other, "ddl_equation_index_docs", set())
+                                    if d in docnames}
+
+
+def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """A page added or removed changes the index of equations: re-read it."""
+    _init_env(app, env)
+    if added | removed:
+        return sorted(env.ddl_equation_index_docs - set(removed))
+    return []
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("ddl_equation_registry", equations.REGISTRY, "env", types=[str])
+    if "ddl_package_dir" not in app.config.values:
+        app.add_config_value("ddl_package_dir", "src/ddl", "env", types=[str])
+    app.add_directive("equation-index", EquationIndex)
+    app.connect("builder-inited", _init_env)
+    app.connect("env-before-read-docs", lambda app, env, docnames: _init_env(app, env))
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("doctree-read", on_doctree_read)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
