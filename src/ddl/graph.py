@@ -68,6 +68,7 @@ class Node:
     # -------------------------------------------------------------- operations
 
     def __add__(self, other):
+        """Implements :eq:`eq-graph-add`."""
         """u₁ + u₂.  Implements :eq:`eq-graph-add`."""
         other = Node.lift(other)
         out = Node(self.value + other.value, (self, other), "+")
@@ -80,6 +81,7 @@ class Node:
         return out
 
     def __mul__(self, other):
+        """Implements :eq:`eq-graph-mul`."""
         """u₁ ⊙ u₂.  Implements :eq:`eq-graph-mul`."""
         other = Node.lift(other)
         out = Node(self.value * other.value, (self, other), "*")
@@ -92,6 +94,7 @@ class Node:
         return out
 
     def __matmul__(self, other):
+        """Implements :eq:`eq-graph-matmul`."""
         """W A.  Implements :eq:`eq-graph-matmul`."""
         other = Node.lift(other)
         out = Node(self.value @ other.value, (self, other), "@")
@@ -104,6 +107,7 @@ class Node:
         return out
 
     def tanh(self):
+        """Implements :eq:`eq-graph-tanh`."""
         """tanh(u).  Implements :eq:`eq-graph-tanh`."""
         t = np.tanh(self.value)
         out = Node(t, (self,), "tanh")
@@ -115,6 +119,7 @@ class Node:
         return out
 
     def sigmoid(self):
+        """Implements :eq:`eq-graph-sigmoid`."""
         """σ(u).  Implements :eq:`eq-graph-sigmoid`."""
         s = _sigmoid(self.value)
         out = Node(s, (self,), "σ")
