@@ -239,8 +239,8 @@ def problems(equations: list[Equation], citations: list[Citation],
         if not entry.implementations and entry.not_implemented is None:
             found.append(Problem(
                 eq.path, eq.line, eq.label,
-                "a function whose docstring says 'Implements :eq:`%s`', or the label declared "
-                "in %s as NotInPackage(%r, \"<reason>\")" % (eq.label, registry.path, eq.label),
+                f"a function whose docstring says 'Implements :eq:`{eq.label}`', or the label "
+                f"declared in {registry.path} as NotInPackage({eq.label!r}, \"<reason>\")",
                 "neither", where="equation"))
         if entry.implementations and entry.not_implemented is not None:
             names = ", ".join(c.qualname for c in entry.implementations)

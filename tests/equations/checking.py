@@ -21,6 +21,7 @@ a test (and a test that mutates one side) can assert on it.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import re
 from collections.abc import Callable
@@ -82,14 +83,6 @@ class NotInPackage:
     reason: str
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A label the package cites whose post is not published yet."""
-
-    label: str
-    post: str
-
-
 # -- the sympy side --------------------------------------------------------------------------
 
 
@@ -120,13 +113,14 @@ def parsed_sides(check: Check, latex: str | None = None) -> list[sympy.Expr]:
     assert isinstance(formula, Sympy)
     sides = split_sides(prepare(check.latex if latex is None else latex, formula.rewrites))
     chosen = formula.sides if formula.sides is not None else range(1, len(sides))
-    exprs = []
-    for index in chosen:
-        expr = parse_latex(sides[index])
-        expr = expr.subs(sympy.Symbol("e"), sympy.E)  # e is Euler's number
-        expr = expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: colsum(e.function))
-        exprs.append(expr)
-    return exprs
+    return [_parse(sides[index]) for index in chosen]
+
+
+@functools.cache
+def _parse(latex: str) -> sympy.Expr:
+    expr = parse_latex(latex)
+    expr = expr.subs(sympy.Symbol("e"), sympy.E)  # e is Euler's number
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: colsum(e.function))
 
 
 def evaluate_sympy(check: Check, inputs: dict[str, Any], latex: str | None = None) -> list:

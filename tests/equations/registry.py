@@ -7,7 +7,6 @@
   here (:class:`Numpy`). ``tests/equations/test_equations.py`` runs each check on random
   float64 inputs. See ``checking.py`` for the fields.
 * ``NotInPackage(label, reason)``: a labelled equation the package does not implement.
-* ``Pending(label, post)``: a label the package cites whose post is not published yet.
 
 The site reads this file (with ``ast``, never importing it) to link each equation to its
 check, so the first argument of each is the label as a plain string.
@@ -18,10 +17,24 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from checking import Check, NotInPackage, Numpy, Sympy
 
-from checking import Check, NotInPackage, Numpy, Pending, Sympy
-from ddl import (activations, conv, gradcheck, graph, initialisers, layers, linear, losses,
-                 metrics, optimisers, pooling, recurrent, regularisation, schedules)
+from ddl import (
+    activations,
+    conv,
+    gradcheck,
+    graph,
+    initialisers,
+    layers,
+    linear,
+    losses,
+    metrics,
+    optimisers,
+    pooling,
+    recurrent,
+    regularisation,
+    schedules,
+)
 
 
 def _sigma(z):
@@ -359,7 +372,23 @@ def _sizes(rng):
 def _logits(rng, K=4, m=6):
     Z = _normal(rng, K, m, scale=3)
     Y = np.eye(K)[:, rng.integers(0, K, m)]
-    return {"z": Z, "y": Y, "y_{h}": np.exp(Z) / np.exp(Z).sum(axis=0), "Y": Y}
+    Y_hat = np.exp(Z) / np.exp(Z).sum(axis=0)
+    return {"z": Z, "y": Y, "y_{h}": Y_hat, "Y": Y, "Y_{h}": Y_hat}
+
+
+def _binary(rng, m=8):
+    z = _normal(rng, 1, m, scale=3)
+    return {"z": z, "y": rng.integers(0, 2, (1, m)).astype(float), "y_{h}": _sigma(z), "m": m}
+
+
+def _f1_inputs(rng):
+    c = _counts(*_labels(rng))
+    return {**c, "p": c["T_{P}"] / (c["T_{P}"] + c["F_{P}"]),
+            "r": c["T_{P}"] / (c["T_{P}"] + c["F_{N}"])}
+
+
+def _with_dZ(inputs, rng):
+    return {**inputs, "dZ": _normal(rng, *_conv_reference(inputs).shape)}
 
 
 def _conv_backward_reference(i):
@@ -587,8 +616,7 @@ CHECKS = [
           lambda i: losses.mean_squared_error(i["y_{h}"], i["y"])),
     Check("eq-bce", LATEX["eq-bce"], "ddl.losses.binary_cross_entropy",
           S(rewrites=((r"\hat{y}", "y_{h}"),)),
-          lambda rng: (lambda z, y: {"z": z, "y": y, "y_{h}": _sigma(z), "m": 8})(
-              _normal(rng, 1, 8, scale=3), rng.integers(0, 2, (1, 8)).astype(float)),
+          _binary,
           lambda i: losses.binary_cross_entropy(i["z"], i["y"])),
     Check("eq-softplus", LATEX["eq-softplus"], "ddl.losses.softplus", S(),
           lambda rng: {"z": _normal(rng, 3, 7, scale=5)},
@@ -614,9 +642,7 @@ CHECKS = [
           lambda i: linear.gradients(i["Y_hat"], i["Y"], i["X"])),
     Check("eq-bce-gradient", LATEX["eq-bce-gradient"], "ddl.losses.binary_cross_entropy_gradient",
           S(sides=(2,), rewrites=((r"\hat{y}", "y_{h}"),)),
-          lambda rng: (lambda z: {"z": z, "y_{h}": _sigma(z),
-                                  "y": rng.integers(0, 2, (1, 8)).astype(float)})(
-              _normal(rng, 1, 8, scale=3)),
+          _binary,
           lambda i: losses.binary_cross_entropy_gradient(i["z"], i["y"])),
     Check("eq-gd-update", LATEX["eq-gd-update"], "ddl.optimisers.GradientDescent",
           Numpy(lambda i: [t - i["alpha"] * g for t, g in zip(i["theta"], i["g"][0])]),
@@ -642,9 +668,7 @@ CHECKS = [
     Check("eq-f1", LATEX["eq-f1"], "ddl.metrics.f1_score",
           S(rewrites=((r"\text{precision}", " p "), (r"\text{recall}", " r "), ("TP", "T_{P}"),
                       ("FP", "F_{P}"), ("FN", "F_{N}"))),
-          lambda rng: (lambda c: {**c, "p": c["T_{P}"] / (c["T_{P}"] + c["F_{P}"]),
-                                  "r": c["T_{P}"] / (c["T_{P}"] + c["F_{N}"])})(
-              _counts(*_labels(rng))),
+          _f1_inputs,
           lambda i: metrics.f1_score(i["y"], i["y_hat"])),
     # Part 4: FeedForward Neural Networks
     Check("eq-tanh", LATEX["eq-tanh"], "ddl.activations.tanh", S(functions=SIGMA),
@@ -783,7 +807,7 @@ CHECKS = [
     Check("eq-cce-gradient", LATEX["eq-cce-gradient"],
           "ddl.losses.categorical_cross_entropy_gradient",
           S(rewrites=((r"\hat{Y}", "Y_{h}"),)),
-          lambda rng: (lambda i: {**i, "Y_{h}": i["y_{h}"]})(_logits(rng)),
+          _logits,
           lambda i: losses.categorical_cross_entropy_gradient(i["z"], i["Y"])),
     Check("eq-maxpool-backward", LATEX["eq-maxpool-backward"], "ddl.pooling.MaxPool2D",
           Numpy(lambda i: _pool_backward_reference(i, _max_mask_share)),
@@ -797,14 +821,12 @@ CHECKS = [
           lambda i: _pool_backward(pooling.AvgPool2D, i)),
     Check("eq-conv-backward", LATEX["eq-conv-backward"], "ddl.conv.conv_backward",
           Numpy(_conv_backward_reference),
-          lambda rng: (lambda i: {**i, "dZ": _normal(rng, *_conv_reference(i).shape)})(
-              _conv_inputs(rng)),
+          lambda rng: _with_dZ(_conv_inputs(rng), rng),
           lambda i: conv.conv_backward(
               i["dZ"], conv.conv_forward(i["A"], i["W"], i["b"], i["s"], i["p"])[1])[1:]),
     Check("eq-conv-backward-dx", LATEX["eq-conv-backward-dx"], "ddl.conv.conv_backward_dX_full",
           Numpy(_conv_dx_reference),
-          lambda rng: (lambda i: {**i, "dZ": _normal(rng, *_conv_reference(i).shape)})(
-              {**_conv_inputs(rng), "s": 1, "p": 0}),
+          lambda rng: _with_dZ({**_conv_inputs(rng), "s": 1, "p": 0}, rng),
           lambda i: conv.conv_backward_dX_full(i["dZ"], i["W"], i["A"].shape, 1, 0),
           note="stride 1, no padding, as the post writes it"),
     # Part 10: Recurrent networks
@@ -886,5 +908,3 @@ NOT_IN_PACKAGE = [
     NotInPackage("eq-ewa", "the exponentially weighted average that eq-momentum, eq-rmsprop "
                  "and eq-adam apply to gradients"),
 ]
-
-PENDING: list[Pending] = []

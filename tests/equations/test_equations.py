@@ -13,12 +13,12 @@ import inspect
 import re
 from pathlib import Path
 
+import checking
 import numpy as np
 import pytest
-
-import checking
 import registry
 from checking import Check, Sympy, failures
+
 from ddl_site import equations
 from sitebuild import REPO
 
@@ -35,17 +35,7 @@ def _declared() -> equations.Registry:
 
 def test_posts_docstrings_and_registry_agree():
     problems = equations.problems(EQUATIONS, CITATIONS, _declared())
-    pending = {p.label for p in registry.PENDING}
-    problems = [p for p in problems
-                if not (p.where == "docstring citation" and p.field in pending)]
     assert not problems, "\n".join(str(p) for p in problems)
-
-
-def test_pending_labels_are_still_pending():
-    """A label waiting for its post stops waiting once the post has it (write its check)."""
-    cited = {c.label for c in CITATIONS}
-    stale = [p.label for p in registry.PENDING if p.label in LATEX_OF or p.label not in cited]
-    assert not stale, f"remove from PENDING (and check them): {stale}"
 
 
 def test_every_implementation_is_checked():
