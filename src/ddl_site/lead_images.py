@@ -9,8 +9,10 @@ unchanged image does not make Sphinx think a post is out of date.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import io
+import json
 import pkgutil
 from collections.abc import Callable
 from pathlib import Path
@@ -64,15 +66,57 @@ def render(filename: str) -> bytes:
     return buffer.getvalue()
 
 
+MANIFEST = ".lead-images.json"
+
+
+def drawing_sources(filename: str) -> dict[str, str]:
+    """``{module: sha256}`` of the code a drawing runs: its module and every module of
+    ``ddl`` and ``ddl_site`` that it imports, directly or not."""
+    import ddl
+
+    from . import execution
+
+    packages = {"ddl": Path(ddl.__file__).parent, "ddl_site": Path(__file__).parent}
+    modules = execution.find_modules(packages)
+    start = {DRAWINGS[filename].__module__}
+    needed = execution.closure(start, execution.import_graph(modules)) | start
+    return {name: execution.file_hash(modules[name].path) for name in sorted(needed)
+            if name in modules}
+
+
+def _fingerprint(filename: str) -> str:
+    import matplotlib
+    import numpy
+
+    sources = drawing_sources(filename)
+    text = json.dumps([sources, matplotlib.__version__, numpy.__version__], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_all(folder: Path) -> list[Path]:
-    """Write every registered lead image into ``folder``; return the files that changed."""
+    """Write every registered lead image into ``folder``; return the files that changed.
+
+    A drawing runs again only when its code (or the package code it imports) changed, or its
+    file is missing or was altered: ``folder/.lead-images.json`` records both."""
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        manifest = {}
     changed = []
     for filename in sorted(load_drawings()):
         target = folder / filename
+        fingerprint = _fingerprint(filename)
+        recorded = manifest.get(filename, {})
+        on_disk = hashlib.sha256(target.read_bytes()).hexdigest() if target.exists() else None
+        if recorded.get("code") == fingerprint and recorded.get("image") == on_disk:
+            continue
         data = render(filename)
-        if not target.exists() or target.read_bytes() != data:
+        if on_disk != hashlib.sha256(data).hexdigest():
             target.write_bytes(data)
             changed.append(target)
+        manifest[filename] = {"code": fingerprint, "image": hashlib.sha256(data).hexdigest()}
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return changed
 
 
