@@ -109,3 +109,95 @@ def test_working_cell_builds(make_book):
     )
     assert build.returncode == 0, build.log[-3000:]
     assert "42" in text_of(build.page("book/fine-post"))
+
+
+# The series as published: part -> (title, date, Gatsby-era slug, Jekyll-era name).
+SERIES = {
+    0: ("Demystifying Deep Learning Primer", "2018-07-25", "maths-behind-deep-learning",
+        "DemystifyingDeepLearningPrimer"),
+    1: ("What is a neural network?", "2018-07-28", "neural-network-terminology-explained",
+        "WhatIsNeuralNet"),
+    2: ("Linear and Logistic Regression", "2018-07-29", "linear-logistic-regression",
+        "LinLogRegression"),
+    3: ("Learning Through Gradient Descent", "2018-08-03", "learning-gradient-descent",
+        "GradDescent"),
+    4: ("FeedForward Neural Networks", "2018-08-29", "feed-forward-neural-network",
+        "FeedForwardNeuralNet"),
+    5: ("Backpropagation", "2018-08-31",
+        "backpropagation-maths-intuition-derivation-neural-network", "Backpropagation"),
+    6: ("Optimising Learning", "2018-09-01", "optimising-gradient-descent",
+        "OptimisingGradDescent"),
+    7: ("Debugging the Learning Curve", "2018-09-02", "debug-neural-network-learning",
+        "DebuggingLearningCurve"),
+    8: ("Convolutional Neural Networks", "2018-09-04", "convolutional-neural-network-from-scratch",
+        "ConvNet"),
+    9: ("Backpropagation in a Convolutional Neural Network", "2018-09-10",
+        "conv-net-backpropagation-maths-intuition-derivation", "CNNBackprop"),
+    10: ("Recurrent Neural Networks", "2018-09-17", "lstm-recurrent-neural-network-from-scratch",
+         "RecurrentNet"),
+    11: ("Backpropagation through, well, anything!", "2018-09-17",
+         "backpropagation-computation-graph-lstm", "BackpropThroughAnything"),
+}
+
+
+def redirect_target(site, relative: str) -> str:
+    """Where a redirect page sends the reader, as a path inside the site."""
+    path = site.html / relative
+    assert path.is_file(), f"no page at old URL /{relative}"
+    refresh = BeautifulSoup(path.read_text(), "html.parser").find(
+        "meta", attrs={"http-equiv": re.compile("refresh", re.I)})
+    assert refresh is not None, f"/{relative} is not a redirect"
+    url = refresh["content"].split("url=", 1)[-1].strip().strip("'\"")
+    return (path.parent / url).resolve().relative_to(site.html.resolve()).as_posix()
+
+
+@pytest.mark.parametrize("part", sorted(SERIES))
+def test_every_part_is_published_with_its_title_date_and_old_urls(site, part):
+    title, date, slug, old_name = SERIES[part]
+    docname = f"book/{slug}"
+    soup = BeautifulSoup(site.page(docname), "html.parser")
+    assert soup.find("h1").get_text(" ", strip=True).startswith(title)
+    assert soup.find("time", attrs={"datetime": re.compile(f"^{date}")}) is not None
+    assert f"Part {part}" in soup.get_text(" ")
+    year, month, day = date.split("-")
+    jekyll = f"{year}/{month}/{day}/{old_name}.html"
+    gatsby = f"demystifying-deep-learning/{slug}/index.html"
+    for old in (jekyll, gatsby):
+        assert redirect_target(site, old) == f"{docname}.html"
+
+
+@pytest.mark.parametrize("part", sorted(SERIES))
+def test_series_box_lists_every_part_and_links_neighbours(site, part):
+    _, _, slug, _ = SERIES[part]
+    soup = BeautifulSoup(site.page(f"book/{slug}"), "html.parser")
+    box = soup.select_one(".ddl-series-nav")
+    assert box is not None
+    labels = [li.get_text(" ", strip=True) for li in box.select("li")]
+    assert labels == [f"Part {n}: {SERIES[n][0]}" for n in sorted(SERIES)]
+    current = box.select_one('[aria-current="page"]')
+    assert current is not None and current.get_text(strip=True).startswith(f"Part {part}:")
+    hrefs = {a.get_text(" ", strip=True): a["href"] for a in box.select(".ddl-prev-next a")}
+    if part > 0:
+        assert any(SERIES[part - 1][2] in h for t, h in hrefs.items() if t.startswith("←"))
+    if part < max(SERIES):
+        assert any(SERIES[part + 1][2] in h for t, h in hrefs.items() if t.endswith("→"))
+
+
+def test_feed_lists_every_part_with_its_date(site):
+    import feedparser
+
+    feed = feedparser.parse((site.html / "atom.xml").read_bytes())
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    by_title = {entry.title: entry for entry in feed.entries}
+    for title, date, slug, _ in SERIES.values():
+        entry = by_title[title]
+        assert entry.link.endswith(f"book/{slug}.html")
+        assert entry.published.startswith(date) or entry.updated.startswith(date)
+        assert entry.summary
+    assert b"<script" not in (site.html / "atom.xml").read_bytes()
+
+
+def test_landing_page_lists_every_part_in_order(site):
+    soup = BeautifulSoup(site.page("book/index"), "html.parser")
+    titles = [p.get_text(" ", strip=True) for p in soup.select(".ddl-entry-title")]
+    assert titles == [f"Part {n}: {SERIES[n][0]}" for n in sorted(SERIES)]
