@@ -11,6 +11,9 @@ import pytest
 
 from sitebuild import REPO, Build, build_book
 
+# Sphinx's own fixtures (make_app, …) for the tiny projects under tests/roots/.
+pytest_plugins = ["sphinx.testing.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Build:

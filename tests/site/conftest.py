@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["sphinx.testing.fixtures"]
-
 ROOTS = Path(__file__).resolve().parent.parent / "roots"
 
 
