@@ -4,6 +4,7 @@ several paths, and the LSTM step built as a graph vs the hand-derived backward."
 import numpy as np
 import pytest
 import torch
+from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,23 +12,6 @@ from ddl.graph import Node, concat, lstm_step_graph, unbroadcast
 from ddl.recurrent import LSTMCell, Recurrent
 
 SETTINGS = settings(max_examples=20, deadline=None)
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        plus = f()
-        x[idx] = old - eps
-        minus = f()
-        x[idx] = old
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
 def check_against_finite_differences(build, arrays, rng):

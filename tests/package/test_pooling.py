@@ -3,29 +3,13 @@
 import numpy as np
 import pytest
 import torch
+from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddl.pooling import AvgPool2D, Flatten, MaxPool2D
 
 SETTINGS = settings(max_examples=25, deadline=None)
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        plus = f()
-        x[idx] = old - eps
-        minus = f()
-        x[idx] = old
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
 @st.composite

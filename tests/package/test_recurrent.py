@@ -8,6 +8,7 @@ checked against torch.nn.RNN / GRU / LSTM given the same weights.
 import numpy as np
 import pytest
 import torch
+from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,23 +30,6 @@ CELLS = {
     "gru_reset_after": lambda n_x, n_a, rng: GRUCell(n_x, n_a, rng, reset_after=True),
     "lstm": lambda n_x, n_a, rng: LSTMCell(n_x, n_a, rng),
 }
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        plus = f()
-        x[idx] = old - eps
-        minus = f()
-        x[idx] = old
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
 def randomise(cell, rng, scale=0.5):
