@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import REPO, launch, maths_visible_ms, measure, serve  # noqa: E402
+from pages import REPO, launch, maths_visible_ms, measure, serve
 
 MATHJAX = "mathjax@3.2.2"
 
@@ -129,7 +129,10 @@ def build(folder: Path) -> Path:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
         [str(jupyter_book), "build", "-W", "-n", "--keep-going", str(folder)],
-        capture_output=True, text=True, cwd=folder,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        check=False,
     )
     if result.returncode != 0:
         raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
@@ -140,13 +143,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         temp = Path(temp)
         subprocess.run(
-            ["npm", "install", "--prefix", str(temp / "npm"), "--no-audit", "--no-fund",
-             "--loglevel=error", MATHJAX],
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(temp / "npm"),
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                MATHJAX,
+            ],
             check=True,
         )
         sites = {}
-        for name, mathjax in [("KaTeX 0.19.1, at build time", None),
-                              ("MathJax 3.2.2, from _static", temp / "npm/node_modules/mathjax")]:
+        for name, mathjax in [
+            ("KaTeX 0.19.1, at build time", None),
+            ("MathJax 3.2.2, from _static", temp / "npm/node_modules/mathjax"),
+        ]:
             folder = temp / name.split()[0].lower()
             write_book(folder, mathjax)
             sites[name] = build(folder)
@@ -155,11 +168,14 @@ def main() -> None:
             for name, html in sites.items():
                 with serve(html) as base:
                     for profile in ("desktop", "mobile"):
-                        runs = [measure(browser, f"{base}/book/maths.html", profile)
-                                for _ in range(3)]
+                        runs = [
+                            measure(browser, f"{base}/book/maths.html", profile) for _ in range(3)
+                        ]
                         best = min(runs, key=maths_visible_ms)
-                        print(f"{name:32} {profile:9} {best.bytes:>10,} {best.requests:>8} "
-                              f"{maths_visible_ms(best):>9.0f}")
+                        print(
+                            f"{name:32} {profile:9} {best.bytes:>10,} {best.requests:>8} "
+                            f"{maths_visible_ms(best):>9.0f}"
+                        )
 
 
 if __name__ == "__main__":

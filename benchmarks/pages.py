@@ -38,8 +38,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 POST_BUDGET = 1_500_000  # bytes transferred by one post
 SCORE_GOAL = 95
@@ -62,10 +68,10 @@ def gzipped(path: str, mtime: float) -> bytes:
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files as GitHub Pages does: text compressed with gzip when the browser asks."""
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = Path(self.translate_path(self.path))
         accepts = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (accepts and path.is_file() and path.suffix in COMPRESSIBLE):
@@ -159,16 +165,22 @@ def measure(context, url: str, profile: str = "desktop") -> Load:
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     if profile == "mobile":
-        cdp.send("Network.emulateNetworkConditions", {
-            "offline": False, "latency": MOBILE["latency"],
-            "downloadThroughput": MOBILE["download"], "uploadThroughput": MOBILE["upload"],
-        })
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": MOBILE["latency"],
+                "downloadThroughput": MOBILE["download"],
+                "uploadThroughput": MOBILE["upload"],
+            },
+        )
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": MOBILE["cpu"]})
     page.add_init_script(MATHJAX_WATCH)
     page.goto(url, wait_until="load", timeout=120_000)
     page.wait_for_function(
         "() => !(window.MathJax && window.MathJax.startup) || window.__typesetEnd !== null",
-        timeout=120_000, polling=50,
+        timeout=120_000,
+        polling=50,
     )
     # The network is quiet: nothing in flight for half a second (fonts come after layout).
     deadline = time.monotonic() + 120
@@ -240,19 +252,24 @@ def lighthouse(url: str, preset: str) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as temp:
         report = Path(temp) / "report.json"
         command = [
-            str(binary), url, "--quiet", "--output=json", f"--output-path={report}",
+            str(binary),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={report}",
             "--only-categories=performance,accessibility",
             f"--chrome-flags={' '.join(CHROMIUM_FLAGS)} --user-data-dir={temp}/profile",
         ]
         if preset == "desktop":
             command.append("--preset=desktop")
         env = {**os.environ, "CHROME_PATH": CHROMIUM}
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=300, check=False
+        )
         if result.returncode != 0 or not report.exists():
             raise SystemExit(f"Lighthouse failed on {url}:\n{result.stderr[-3000:]}")
         data = json.loads(report.read_text())
-    scores = {name: round(category["score"] * 100) for name, category in
-              data["categories"].items()}
+    scores = {name: round(category["score"] * 100) for name, category in data["categories"].items()}
     audits = data["audits"]
     scores["lcp_ms"] = round(audits["largest-contentful-paint"]["numericValue"])
     scores["bytes"] = round(audits["total-byte-weight"]["numericValue"])
@@ -284,26 +301,33 @@ def main() -> int:
             if is_post(relative) and desktop.bytes > POST_BUDGET:
                 flag = "  OVER 1.5 MB"
                 problems.append(f"{relative} transfers {desktop.bytes:,} bytes")
-            print(f"{relative:58} {desktop.bytes:>10,} {desktop.requests:>8} "
-                  f"{'-' if shown is None else f'{shown:.0f}':>9} "
-                  f"{'-' if shown_mobile is None else f'{shown_mobile:.0f}':>9}{flag}")
+            print(
+                f"{relative:58} {desktop.bytes:>10,} {desktop.requests:>8} "
+                f"{'-' if shown is None else f'{shown:.0f}':>9} "
+                f"{'-' if shown_mobile is None else f'{shown_mobile:.0f}':>9}{flag}"
+            )
             if is_post(relative) and (heaviest is None or desktop.bytes > heaviest[1]):
                 heaviest = (relative, desktop.bytes)
         if not args.no_lighthouse:
             targets = ["index.html"] + ([heaviest[0]] if heaviest else [])
-            print(f"\nLighthouse {'page':46} {'preset':8} {'perf':>5} {'a11y':>5} "
-                  f"{'LCP ms':>7} {'bytes':>9}")
+            print(
+                f"\nLighthouse {'page':46} {'preset':8} {'perf':>5} {'a11y':>5} "
+                f"{'LCP ms':>7} {'bytes':>9}"
+            )
             for relative in targets:
                 for preset in ("mobile", "desktop"):
                     scores = lighthouse(f"{base}/{relative}", preset)
-                    print(f"           {relative:46} {preset:8} {scores['performance']:>5} "
-                          f"{scores['accessibility']:>5} {scores['lcp_ms']:>7} "
-                          f"{scores['bytes']:>9,}")
+                    print(
+                        f"           {relative:46} {preset:8} {scores['performance']:>5} "
+                        f"{scores['accessibility']:>5} {scores['lcp_ms']:>7} "
+                        f"{scores['bytes']:>9,}"
+                    )
                     for category in ("performance", "accessibility"):
                         if scores[category] < SCORE_GOAL:
                             problems.append(
                                 f"{relative} ({preset}): {category} {scores[category]} "
-                                f"< {SCORE_GOAL}")
+                                f"< {SCORE_GOAL}"
+                            )
     if problems:
         print("\nOver budget or under goal:\n  " + "\n  ".join(problems))
         return 1

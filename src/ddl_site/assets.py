@@ -1,19 +1,37 @@
-"""What every page asks the browser for, kept lean and free of errors.
+"""What every page asks the browser for, kept lean, accessible and free of errors.
 
 * The theme's colour mode defaults to ``auto`` (follow the reader's system), set explicitly:
   left empty, the theme logs a console error on every first visit.
-* The site has a favicon (``static/favicon.svg``), so browsers do not request a missing
-  ``/favicon.ico``.
+* The site has a favicon (``static/favicon.svg``, and ``/favicon.ico`` drawn from it for pages
+  that do not link one, such as the root redirect), so no browser request ends in a 404.
+* A script block added twice to a page (sphinx-thebe's configuration is, when the reading
+  phase starts more than once) is written once: twice is a ``SyntaxError`` in the console.
+* Buttons and toggles are named by what they show (axe-core's label-content-name-mismatch):
+  ``templates/`` overrides the theme's search button and colour switch, and the code-cell
+  toggles lose an ``aria-label`` that contradicted their visible text.
+* matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
+  their buttons), and their frame and slider are named.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
-FAVICON = Path(__file__).with_name("static") / "favicon.svg"
+HERE = Path(__file__).parent
+FAVICON = HERE / "static" / "favicon.svg"
+TEMPLATES = HERE / "templates"
+TOGGLE_LABEL = re.compile(r'(<summary\b[^>]*?)\s+aria-label="Toggle hidden content"')
+# matplotlib's JavaScript animations (Animation.to_jshtml) link Font Awesome 4 from a CDN and
+# leave their frame and slider unnamed.
+ANIMATION_CDN = re.compile(
+    r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/font-awesome/[^"]*">\s*'
+)
+ANIMATION_IMG = re.compile(r'<img id="(_anim_img\w+)">')
+ANIMATION_SLIDER = re.compile(r'<input id="(_anim_slider\w+)" type="range"')
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -22,7 +40,58 @@ def configure(app: Sphinx, config: Any) -> None:
     config.html_context = context
     if not config.html_favicon:
         config.html_favicon = str(FAVICON)
+    if str(TEMPLATES) not in config.templates_path:
+        config.templates_path = [str(TEMPLATES), *config.templates_path]
+
+
+def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    scripts = context.get("script_files")
+    if scripts:
+        seen, unique = set(), []
+        for script in scripts:
+            # An inline script's filename is None or "" depending on when it was added.
+            key = (
+                str(getattr(script, "filename", script) or ""),
+                tuple(sorted((getattr(script, "attributes", {}) or {}).items())),
+            )
+            if key not in seen:
+                seen.add(key)
+                unique.append(script)
+        scripts[:] = unique
+    body = context.get("body")
+    if body and "Toggle hidden content" in body:
+        body = TOGGLE_LABEL.sub(r"\1", body)
+    if body and "_anim_img" in body:
+        # The theme's Font Awesome 6 draws the animation's fa-* buttons.
+        body = ANIMATION_CDN.sub("", body)
+        body = ANIMATION_IMG.sub(r'<img id="\1" alt="Animation: the current frame">', body)
+        body = ANIMATION_SLIDER.sub(
+            r'<input id="\1" aria-label="Animation frame" type="range"', body
+        )
+    if body is not None:
+        context["body"] = body
+
+
+def favicon_ico(app: Sphinx, exception: Exception | None) -> None:
+    """``/favicon.ico``, which browsers request for pages that link no icon."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from PIL import Image, ImageDraw
+
+    size = 64
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=12, fill="#0f1b2d")
+    nodes = [(16, 18), (16, 46), (32, 32), (48, 32)]
+    for start, end in [(0, 2), (1, 2), (2, 3), (0, 3), (1, 3)]:
+        draw.line((nodes[start], nodes[end]), fill="#8ab4f8", width=3)
+    for x, y in nodes:
+        draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill="#f5c542")
+    target = Path(app.outdir) / "favicon.ico"
+    image.save(target, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
 
 
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", configure, priority=900)
+    app.connect("html-page-context", tidy_page, priority=900)
+    app.connect("build-finished", favicon_ico)

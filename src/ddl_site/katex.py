@@ -119,12 +119,16 @@ def ensure_katex() -> Path:
             logger.info(f"[katex] installing KaTeX {version} with npm ci --omit=dev")
             result = subprocess.run(
                 ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=REPO, capture_output=True, text=True,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if result.returncode != 0 or installed_version(node_modules) != version:
                 raise ExtensionError(
                     f"npm ci could not install KaTeX {version} into {node_modules}:\n"
-                    + result.stdout + result.stderr
+                    + result.stdout
+                    + result.stderr
                 )
     return node_modules
 
@@ -134,7 +138,10 @@ def run_katex(requests: list[dict[str, Any]]) -> list[dict[str, str]]:
     node_modules = ensure_katex()
     result = subprocess.run(
         ["node", str(RENDERER), str(node_modules)],
-        input=json.dumps(requests), capture_output=True, text=True,
+        input=json.dumps(requests),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise ExtensionError(f"KaTeX's Node.js renderer failed:\n{result.stderr}")
