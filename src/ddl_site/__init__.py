@@ -9,7 +9,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, execution, extension, katex, lead_images, numbering
+from . import assets, execution, extension, katex, lead_images, notebooks, numbering
 
 __version__ = "0.1.0"
 
@@ -20,5 +20,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     extension.setup(app)  # the blog: front matter, header, series box, index, feed, old URLs
     katex.setup(app)  # maths typeset at build time, no MathJax
     numbering.setup(app)  # figures and equations numbered from 1 in each post
+    notebooks.setup(app)  # each notebook post downloadable as .ipynb
     assets.setup(app)  # theme mode and favicon: no console errors, no 404s
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
