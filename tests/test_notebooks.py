@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REPO
+from sitebuild import REPO
 
 pytestmark = pytest.mark.site
 
