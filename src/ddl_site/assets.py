@@ -9,6 +9,8 @@
 * Buttons and toggles are named by what they show (axe-core's label-content-name-mismatch):
   ``templates/`` overrides the theme's search button and colour switch, and the code-cell
   toggles lose an ``aria-label`` that contradicted their visible text.
+* Images after a page's first load lazily (``loading="lazy"``), so a long post costs only
+  what the reader scrolls to.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
   their buttons), and their frame and slider are named.
 """
@@ -32,6 +34,7 @@ ANIMATION_CDN = re.compile(
 )
 ANIMATION_IMG = re.compile(r'<img id="(_anim_img\w+)">')
 ANIMATION_SLIDER = re.compile(r'<input id="(_anim_slider\w+)" type="range"')
+IMG = re.compile(r"<img (?![^>]*\bloading=)")
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -68,6 +71,13 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         body = ANIMATION_SLIDER.sub(
             r'<input id="\1" aria-label="Animation frame" type="range"', body
         )
+    if body and "<img " in body:
+        # The first image (a post's lead image, the largest paint) loads at once; the rest load
+        # as the reader scrolls to them.
+        first, *rest = IMG.split(body)
+        if rest:
+            lazy = "".join(f'<img loading="lazy" decoding="async" {part}' for part in rest[1:])
+            body = first + "<img " + rest[0] + lazy
     if body is not None:
         context["body"] = body
 

@@ -236,7 +236,11 @@ def visit_displaymath(self: Any, node: nodes.math_block) -> None:
         self.body.append(f'<span class="eqno">({number})')
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
-    self.body.append(rendered(self, node))
+    # A wide equation scrolls sideways; keyboard users must be able to reach it (WCAG 2.1.1).
+    html = rendered(self, node).replace(
+        '<span class="katex-display">', '<span class="katex-display" tabindex="0">', 1
+    )
+    self.body.append(html)
     self.body.append("</div>\n")
     raise nodes.SkipNode
 
