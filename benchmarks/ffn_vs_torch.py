@@ -71,8 +71,11 @@ def run_ddl(args):
             train_step(net, loss, optimiser, Xb, Yb)
 
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()
-                if i["user_api"] == "blas"]
+        blas = [
+            (i["internal_api"], i["num_threads"])
+            for i in threadpool_info()
+            if i["user_api"] == "blas"
+        ]
         epoch()  # warm-up
         before = rss_kib()
         tracemalloc.start()
@@ -120,7 +123,7 @@ def run_torch(args):
     def epoch():
         order = torch.randperm(m)
         for start in range(0, m, args.batch_size):
-            idx = order[start:start + args.batch_size]
+            idx = order[start : start + args.batch_size]
             optimiser.zero_grad(set_to_none=False)
             loss_fn(model(Xt[idx]), yt[idx]).backward()
             optimiser.step()
@@ -146,9 +149,22 @@ def run_torch(args):
 
 
 def child(framework, dtype, args):
-    cmd = [sys.executable, __file__, "--child", framework, "--dtype", dtype,
-           "--threads", str(args.threads), "--batch-size", str(args.batch_size),
-           "--epochs", str(args.epochs), "--repeats", str(args.repeats)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        framework,
+        "--dtype",
+        dtype,
+        "--threads",
+        str(args.threads),
+        "--batch-size",
+        str(args.batch_size),
+        "--epochs",
+        str(args.epochs),
+        "--repeats",
+        str(args.repeats),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -169,9 +185,11 @@ def main():
         print(json.dumps(result))
         return
 
-    print(f"network {SIZES}, ReLU, softmax + cross-entropy, Adam(1e-3); digits, m = 1797; "
-          f"batch {args.batch_size}; {args.epochs} epochs, best of {args.repeats}; "
-          f"threads {args.threads}; best of {args.rounds} alternating rounds")
+    print(
+        f"network {SIZES}, ReLU, softmax + cross-entropy, Adam(1e-3); digits, m = 1797; "
+        f"batch {args.batch_size}; {args.epochs} epochs, best of {args.repeats}; "
+        f"threads {args.threads}; best of {args.rounds} alternating rounds"
+    )
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     for dtype in dtypes:
         r = {}
@@ -182,12 +200,17 @@ def main():
                     r[fw] = res
         print(f"\n{dtype}")
         for fw, res in r.items():
-            traced = (f", tracemalloc peak {res['tracemalloc_peak_mib']:.1f} MiB"
-                      if res["tracemalloc_peak_mib"] is not None else "")
-            print(f"  {fw:5s} {res['examples_per_s']:10,.0f} examples/s   "
-                  f"peak RSS {res['peak_rss_mib']:6.1f} MiB (training growth "
-                  f"{res['growth_mib']:.1f} MiB{traced})   train accuracy "
-                  f"{res['train_accuracy']:.3f}   [{res['threads']}]")
+            traced = (
+                f", tracemalloc peak {res['tracemalloc_peak_mib']:.1f} MiB"
+                if res["tracemalloc_peak_mib"] is not None
+                else ""
+            )
+            print(
+                f"  {fw:5s} {res['examples_per_s']:10,.0f} examples/s   "
+                f"peak RSS {res['peak_rss_mib']:6.1f} MiB (training growth "
+                f"{res['growth_mib']:.1f} MiB{traced})   train accuracy "
+                f"{res['train_accuracy']:.3f}   [{res['threads']}]"
+            )
         ratio = r["ddl"]["examples_per_s"] / r["torch"]["examples_per_s"]
         print(f"  ratio ddl / torch = {ratio:.2f}")
 

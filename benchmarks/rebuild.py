@@ -36,8 +36,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-NOT_COPIED = {".venv", "_build", ".git", "node_modules", ".pytest_cache", ".hypothesis",
-              "__pycache__", "test-artifacts"}
+NOT_COPIED = {
+    ".venv",
+    "_build",
+    ".git",
+    "node_modules",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+    "test-artifacts",
+}
 EXECUTING = re.compile(r"^(\S+\.(?:md|ipynb)): Executing notebook", re.MULTILINE)
 REASON = re.compile(r"^(\S+\.(?:md|ipynb)): re-executing, (.*)$", re.MULTILINE)
 NO_OP_BUDGET = 5.0
@@ -47,13 +55,19 @@ def copy_repository(target: Path, committed: bool = False) -> Path:
     """Copy the working tree (or, with ``committed``, the files of the last commit)."""
     if committed:
         target.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], check=True,
-                                 capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "HEAD"], check=True, capture_output=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     else:
-        shutil.copytree(REPO, target, symlinks=True,
-                        ignore=lambda folder, names: [n for n in names if n in NOT_COPIED
-                                                      or n.endswith(".egg-info")])
+        shutil.copytree(
+            REPO,
+            target,
+            symlinks=True,
+            ignore=lambda folder, names: [
+                n for n in names if n in NOT_COPIED or n.endswith(".egg-info")
+            ],
+        )
     if (REPO / "node_modules").is_dir():
         (target / "node_modules").symlink_to(REPO / "node_modules")
     return target
@@ -76,17 +90,26 @@ def build(site: Path, label: str) -> Step:
     command = [str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going", "."]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     log = result.stdout + result.stderr
     executed = sorted({os.path.relpath(path, site) for path in EXECUTING.findall(log)})
-    problems = [line.strip() for line in log.splitlines()
-                if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line) and "IPKernelApp" not in line]
-    return Step(label, seconds, cpu, result.returncode, executed, dict(REASON.findall(log)),
-                problems if result.returncode else [])
+    problems = [
+        line.strip()
+        for line in log.splitlines()
+        if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line) and "IPKernelApp" not in line
+    ]
+    return Step(
+        label,
+        seconds,
+        cpu,
+        result.returncode,
+        executed,
+        dict(REASON.findall(log)),
+        problems if result.returncode else [],
+    )
 
 
 def toc_posts(site: Path) -> list[Path]:
@@ -126,7 +149,7 @@ def edit_first_code_cell(text: str) -> str:
     fence = cell.group(1)
     close = re.compile(rf"^{re.escape(fence)}\s*$", re.MULTILINE).search(text, cell.end())
     assert close, "unclosed code cell"
-    return text[: close.start()] + "# edited by the benchmark\n" + text[close.start():]
+    return text[: close.start()] + "# edited by the benchmark\n" + text[close.start() :]
 
 
 def importers(site: Path, posts: list[Path]) -> dict[str, list[str]]:
@@ -135,20 +158,21 @@ def importers(site: Path, posts: list[Path]) -> dict[str, list[str]]:
 
     modules = find_modules({"ddl": site / "src" / "ddl"})
     graph = import_graph(modules)
-    found: dict[str, list[str]] = {
-        str(m.path.relative_to(site)): [] for m in modules.values()}
+    found: dict[str, list[str]] = {str(m.path.relative_to(site)): [] for m in modules.values()}
     for post in posts:
         for name in code_dependencies(code_cells(post), modules, graph):
-            found[str(modules[name].path.relative_to(site))].append(
-                str(post.relative_to(site)))
+            found[str(modules[name].path.relative_to(site))].append(str(post.relative_to(site)))
     return found
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
-    parser.add_argument("--committed", action="store_true",
-                        help="copy the last commit's files instead of the working tree")
+    parser.add_argument(
+        "--committed",
+        action="store_true",
+        help="copy the last commit's files instead of the working tree",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ddl-rebuild-"))
     site = copy_repository(work / "site", committed=args.committed)
@@ -167,8 +191,10 @@ def main() -> int:
             shown = "\n    ".join(row.problems[:12]) or "(no warning in the log)"
             problems.append(f"{label}: the build failed (exit {row.returncode}):\n    {shown}")
         if expected is not None and row.executed != sorted(expected):
-            problems.append(f"{label}: executed {row.executed or 'nothing'}, "
-                            f"expected {sorted(expected) or 'nothing'}")
+            problems.append(
+                f"{label}: executed {row.executed or 'nothing'}, "
+                f"expected {sorted(expected) or 'nothing'}"
+            )
 
     step("clean build")
     step("no-op rebuild", expected=[])
@@ -176,26 +202,32 @@ def main() -> int:
     if with_code:
         post = with_code[0]
         post.write_text(edit_first_code_cell(post.read_text(encoding="utf-8")), encoding="utf-8")
-        step(f"edit a code cell of {post.relative_to(site)}",
-             expected=[str(post.relative_to(site))])
+        step(
+            f"edit a code cell of {post.relative_to(site)}", expected=[str(post.relative_to(site))]
+        )
     else:
         post = posts[-1]
-        post.write_text(post.read_text(encoding="utf-8") + "\nAn edit by the benchmark.\n",
-                        encoding="utf-8")
+        post.write_text(
+            post.read_text(encoding="utf-8") + "\nAn edit by the benchmark.\n", encoding="utf-8"
+        )
         step(f"edit the prose of {post.relative_to(site)}", expected=[])
 
     users = importers(site, posts)
     imported = {m: p for m, p in users.items() if p and not m.endswith("__init__.py")}
     # The module imported by the fewest posts (but some), to show that the others are spared.
-    module = (min(imported, key=lambda m: (len(imported[m]), m)) if imported
-              else "src/ddl/activations.py")
+    module = (
+        min(imported, key=lambda m: (len(imported[m]), m)) if imported else "src/ddl/activations.py"
+    )
     path = site / module
-    path.write_text(path.read_text(encoding="utf-8") + "\n# edited by the benchmark\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n# edited by the benchmark\n", encoding="utf-8"
+    )
     step(f"edit {module}", expected=users.get(module, []))
 
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-          "(wall-clock times grow with it; CPU times do not)")
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+        "(wall-clock times grow with it; CPU times do not)"
+    )
     print()
     print(f"{'build':<52} {'wall s':>7} {'CPU s':>7}  posts executed")
     for row in rows:
@@ -207,8 +239,10 @@ def main() -> int:
     importing = ", ".join(users.get(module, [])) or "none"
     print(f"module edited: {module}; posts that import it (static analysis): {importing}")
     no_op = rows[1]
-    print(f"no-op rebuild: {no_op.seconds:.1f} s wall, {no_op.cpu:.1f} s CPU "
-          f"(goal: under {NO_OP_BUDGET:.0f} s)")
+    print(
+        f"no-op rebuild: {no_op.seconds:.1f} s wall, {no_op.cpu:.1f} s CPU "
+        f"(goal: under {NO_OP_BUDGET:.0f} s)"
+    )
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     if args.keep:

@@ -27,8 +27,14 @@ class Build:
 def build_book(source: Path, output: Path) -> Build:
     """Build the book in ``source`` into ``output/_build`` with warnings as errors."""
     command = [
-        str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going",
-        "--path-output", str(output), str(source),
+        str(JUPYTER_BOOK),
+        "build",
+        "-W",
+        "-n",
+        "--keep-going",
+        "--path-output",
+        str(output),
+        str(source),
     ]
     # One BLAS thread per kernel: pytest-xdist already keeps both cores busy, and
     # oversubscribed BLAS threads make numpy-heavy cells many times slower.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -113,30 +112,78 @@ def test_working_cell_builds(make_book):
 
 # The series as published: part -> (title, date, Gatsby-era slug, Jekyll-era name).
 SERIES = {
-    0: ("Demystifying Deep Learning Primer", "2018-07-25", "maths-behind-deep-learning",
-        "DemystifyingDeepLearningPrimer"),
-    1: ("What is a neural network?", "2018-07-28", "neural-network-terminology-explained",
-        "WhatIsNeuralNet"),
-    2: ("Linear and Logistic Regression", "2018-07-29", "linear-logistic-regression",
-        "LinLogRegression"),
-    3: ("Learning Through Gradient Descent", "2018-08-03", "learning-gradient-descent",
-        "GradDescent"),
-    4: ("FeedForward Neural Networks", "2018-08-29", "feed-forward-neural-network",
-        "FeedForwardNeuralNet"),
-    5: ("Backpropagation", "2018-08-31",
-        "backpropagation-maths-intuition-derivation-neural-network", "Backpropagation"),
-    6: ("Optimising Learning", "2018-09-01", "optimising-gradient-descent",
-        "OptimisingGradDescent"),
-    7: ("Debugging the Learning Curve", "2018-09-02", "debug-neural-network-learning",
-        "DebuggingLearningCurve"),
-    8: ("Convolutional Neural Networks", "2018-09-04", "convolutional-neural-network-from-scratch",
-        "ConvNet"),
-    9: ("Backpropagation in a Convolutional Neural Network", "2018-09-10",
-        "conv-net-backpropagation-maths-intuition-derivation", "CNNBackprop"),
-    10: ("Recurrent Neural Networks", "2018-09-17", "lstm-recurrent-neural-network-from-scratch",
-         "RecurrentNet"),
-    11: ("Backpropagation through, well, anything!", "2018-09-17",
-         "backpropagation-computation-graph-lstm", "BackpropThroughAnything"),
+    0: (
+        "Demystifying Deep Learning Primer",
+        "2018-07-25",
+        "maths-behind-deep-learning",
+        "DemystifyingDeepLearningPrimer",
+    ),
+    1: (
+        "What is a neural network?",
+        "2018-07-28",
+        "neural-network-terminology-explained",
+        "WhatIsNeuralNet",
+    ),
+    2: (
+        "Linear and Logistic Regression",
+        "2018-07-29",
+        "linear-logistic-regression",
+        "LinLogRegression",
+    ),
+    3: (
+        "Learning Through Gradient Descent",
+        "2018-08-03",
+        "learning-gradient-descent",
+        "GradDescent",
+    ),
+    4: (
+        "FeedForward Neural Networks",
+        "2018-08-29",
+        "feed-forward-neural-network",
+        "FeedForwardNeuralNet",
+    ),
+    5: (
+        "Backpropagation",
+        "2018-08-31",
+        "backpropagation-maths-intuition-derivation-neural-network",
+        "Backpropagation",
+    ),
+    6: (
+        "Optimising Learning",
+        "2018-09-01",
+        "optimising-gradient-descent",
+        "OptimisingGradDescent",
+    ),
+    7: (
+        "Debugging the Learning Curve",
+        "2018-09-02",
+        "debug-neural-network-learning",
+        "DebuggingLearningCurve",
+    ),
+    8: (
+        "Convolutional Neural Networks",
+        "2018-09-04",
+        "convolutional-neural-network-from-scratch",
+        "ConvNet",
+    ),
+    9: (
+        "Backpropagation in a Convolutional Neural Network",
+        "2018-09-10",
+        "conv-net-backpropagation-maths-intuition-derivation",
+        "CNNBackprop",
+    ),
+    10: (
+        "Recurrent Neural Networks",
+        "2018-09-17",
+        "lstm-recurrent-neural-network-from-scratch",
+        "RecurrentNet",
+    ),
+    11: (
+        "Backpropagation through, well, anything!",
+        "2018-09-17",
+        "backpropagation-computation-graph-lstm",
+        "BackpropThroughAnything",
+    ),
 }
 
 
@@ -145,7 +192,8 @@ def redirect_target(site, relative: str) -> str:
     path = site.html / relative
     assert path.is_file(), f"no page at old URL /{relative}"
     refresh = BeautifulSoup(path.read_text(), "html.parser").find(
-        "meta", attrs={"http-equiv": re.compile("refresh", re.I)})
+        "meta", attrs={"http-equiv": re.compile("refresh", re.IGNORECASE)}
+    )
     assert refresh is not None, f"/{relative} is not a redirect"
     url = refresh["content"].split("url=", 1)[-1].strip().strip("'\"")
     return (path.parent / url).resolve().relative_to(site.html.resolve()).as_posix()

@@ -18,13 +18,16 @@ def found(text: str) -> list[str]:
     return [f"{p.line}:{p.field}" for p in checks.check_post(text, "book/p.md", DEFINITIONS)]
 
 
-@pytest.mark.parametrize("prose", [
-    "The test F1 reached 0.931 after training.",
-    "A loss of -1.25 is impossible.",
-    "| model | F1 |\n|---|---|\n| logistic | 0.919 |",
-    ":::{note}\nThe accuracy was 0.97.\n:::",
-    "```{figure} x.png\n:alt: a plot\nThe loss fell to 0.33.\n```",
-])
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The test F1 reached 0.931 after training.",
+        "A loss of -1.25 is impossible.",
+        "| model | F1 |\n|---|---|\n| logistic | 0.919 |",
+        ":::{note}\nThe accuracy was 0.97.\n:::",
+        "```{figure} x.png\n:alt: a plot\nThe loss fell to 0.33.\n```",
+    ],
+)
 def test_typed_result_in_prose_is_found(prose):
     problems = checks.check_post(post(prose), "book/p.md", DEFINITIONS)
     assert [p.field for p in problems] == ["number in prose"]
@@ -32,17 +35,20 @@ def test_typed_result_in_prose_is_found(prose):
     assert "{glue:text}" in problems[0].expected and "{constant}" in problems[0].expected
 
 
-@pytest.mark.parametrize("prose", [
-    "The test F1 reached {glue:text}`part5_f1:.3f` after training.",
-    "The original notebook reported {constant}`0.919`.",
-    "We take $\\beta_1 = 0.9$ and $\\epsilon = 10^{-8}$.",
-    "$$\nJ = 0.5 \\sum (\\hat{y} - y)^2\n$$ (eq-mse)",
-    "$$ J = 0.5 $$ (eq-half)\n\nThree epochs and 12 parts.",
-    "Run `pip install numpy==2.4.6` and see [the docs](https://numpy.org/doc/2.4.6/).",
-    "```{code-cell} ipython3\nlearning_rate = 0.05\n```",
-    "```text\nloss 0.42\n```",
-    "<!-- 0.5 is the threshold -->",
-])
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The test F1 reached {glue:text}`part5_f1:.3f` after training.",
+        "The original notebook reported {constant}`0.919`.",
+        "We take $\\beta_1 = 0.9$ and $\\epsilon = 10^{-8}$.",
+        "$$\nJ = 0.5 \\sum (\\hat{y} - y)^2\n$$ (eq-mse)",
+        "$$ J = 0.5 $$ (eq-half)\n\nThree epochs and 12 parts.",
+        "Run `pip install numpy==2.4.6` and see [the docs](https://numpy.org/doc/2.4.6/).",
+        "```{code-cell} ipython3\nlearning_rate = 0.05\n```",
+        "```text\nloss 0.42\n```",
+        "<!-- 0.5 is the threshold -->",
+    ],
+)
 def test_glued_marked_maths_code_and_links_pass(prose):
     assert found(post(prose)) == []
 
@@ -88,27 +94,39 @@ date: 2020-01-02
 
 
 def test_unglued_number_fails_the_build_naming_file_and_line(make_book):
-    build = make_book({"book/index.md": "# Home\n",
-                       "book/a-post.md": FRONT + "\nSome text.\n\nThe accuracy was 0.97.\n"},
-                      toc=TOC)
+    build = make_book(
+        {
+            "book/index.md": "# Home\n",
+            "book/a-post.md": FRONT + "\nSome text.\n\nThe accuracy was 0.97.\n",
+        },
+        toc=TOC,
+    )
     assert build.returncode != 0
     assert "book/a-post.md:10" in build.log and "'0.97'" in build.log
     assert not (build.html / "book" / "a-post.html").exists()
 
 
 def test_retyped_package_code_fails_the_build(make_book):
-    build = make_book({"book/index.md": "# Home\n",
-                       "src/ddl/maths.py": "def twice(x):\n    return 2 * x\n",
-                       "book/a-post.md": FRONT + "\n```python\ndef twice(x):\n    return x + x\n```\n"},
-                      toc=TOC)
+    build = make_book(
+        {
+            "book/index.md": "# Home\n",
+            "src/ddl/maths.py": "def twice(x):\n    return 2 * x\n",
+            "book/a-post.md": FRONT + "\n```python\ndef twice(x):\n    return x + x\n```\n",
+        },
+        toc=TOC,
+    )
     assert build.returncode != 0
     assert "book/a-post.md:9" in build.log and "twice" in build.log
     assert "literalinclude" in build.log
 
 
 def test_const_role_renders_the_number(make_book):
-    build = make_book({"book/index.md": "# Home\n",
-                       "book/a-post.md": FRONT + "\nThe original's F1 was {constant}`0.919`.\n"},
-                      toc=TOC)
+    build = make_book(
+        {
+            "book/index.md": "# Home\n",
+            "book/a-post.md": FRONT + "\nThe original's F1 was {constant}`0.919`.\n",
+        },
+        toc=TOC,
+    )
     assert build.returncode == 0, build.log[-3000:]
     assert "0.919" in build.page("book/a-post")

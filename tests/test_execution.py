@@ -56,8 +56,17 @@ def deps(code: str, modules) -> set[str]:
 
 
 def test_find_modules_names_every_module_by_its_import_name(pkg):
-    assert set(pkg) == {"pkg", "pkg.base", "pkg.mid", "pkg.top", "pkg.other", "pkg.lazy",
-                        "pkg.sub", "pkg.sub.deep", "pkg.sub.star"}
+    assert set(pkg) == {
+        "pkg",
+        "pkg.base",
+        "pkg.mid",
+        "pkg.top",
+        "pkg.other",
+        "pkg.lazy",
+        "pkg.sub",
+        "pkg.sub.deep",
+        "pkg.sub.star",
+    }
     assert pkg["pkg.sub"].is_package and not pkg["pkg.sub.deep"].is_package
     assert pkg["pkg.sub"].path.name == "__init__.py"
 
@@ -84,7 +93,13 @@ def test_relative_imports_from_a_subpackage_and_its_init(pkg):
     assert graph["pkg.sub"] == {"pkg", "pkg.sub.deep"}
     # Importing a module of a subpackage runs the subpackage's __init__, and what it imports.
     assert deps("import pkg.sub.star", pkg) == {
-        "pkg", "pkg.sub", "pkg.sub.star", "pkg.sub.deep", "pkg.base", "pkg.other"}
+        "pkg",
+        "pkg.sub",
+        "pkg.sub.star",
+        "pkg.sub.deep",
+        "pkg.base",
+        "pkg.other",
+    }
 
 
 def test_unrelated_modules_are_not_dependencies(pkg):
@@ -96,7 +111,9 @@ def test_unrelated_modules_are_not_dependencies(pkg):
 def test_imports_inside_functions_and_by_importlib_count(pkg):
     assert deps("import pkg.lazy", pkg) == {"pkg", "pkg.lazy", "pkg.other"}
     assert deps("import importlib\nm = importlib.import_module('pkg.other')", pkg) == {
-        "pkg", "pkg.other"}
+        "pkg",
+        "pkg.other",
+    }
     assert deps("def f():\n    import pkg.base\n", pkg) == {"pkg", "pkg.base"}
 
 
@@ -120,7 +137,10 @@ def test_relative_imports_in_cells_and_beyond_the_top_are_ignored():
     assert ex.imported_names("from ... import x", "pkg.mod") == set()
     assert ex.imported_names("from .. import x", "pkg.sub.mod") == {"pkg", "pkg.x"}
     assert ex.imported_names("from . import x", "pkg.sub", is_package=True) == {
-        "pkg", "pkg.sub", "pkg.sub.x"}
+        "pkg",
+        "pkg.sub",
+        "pkg.sub.x",
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,13 +158,17 @@ def test_stale_reason_names_what_changed():
     assert ex.stale_reason(old, fingerprint(layers="a", activations="b")) is None
     assert ex.stale_reason(None, old) == "no successful execution on record"
     assert ex.stale_reason(old, fingerprint("n2", layers="a", activations="b")) == (
-        "its code cells changed")
+        "its code cells changed"
+    )
     assert ex.stale_reason(old, fingerprint(layers="c", activations="b")) == (
-        "src/layers.py changed")
+        "src/layers.py changed"
+    )
     assert ex.stale_reason(old, fingerprint(layers="a", activations="b", new="d")) == (
-        "src/new.py is newly imported")
+        "src/new.py is newly imported"
+    )
     assert ex.stale_reason(old, fingerprint(layers="a", activations="missing")) == (
-        "src/activations.py was deleted")
+        "src/activations.py was deleted"
+    )
     new_env = fingerprint(layers="a", activations="b")
     new_env.environment["requirements"] = "r2"
     assert ex.stale_reason(old, new_env) == "requirements changed"
@@ -220,18 +244,24 @@ class TinySite:
         self.source = root / "site"
         config = yaml.safe_load((REPO / "_config.yml").read_text())
         config["exclude_patterns"] = [*config["exclude_patterns"], "tinypkg", "*.txt"]
-        config["sphinx"]["config"].update({
-            "ddl_execution_packages": {"tinypkg": "tinypkg"},
-            "ddl_execution_requirements": ["requirements.txt"],
-        })
+        config["sphinx"]["config"].update(
+            {
+                "ddl_execution_packages": {"tinypkg": "tinypkg"},
+                "ddl_execution_requirements": ["requirements.txt"],
+            }
+        )
         pages = {f"posts/{name}.md": post(name, code) for name, code in posts.items()}
-        write(self.source, {
-            **TINY, **pages,
-            "_config.yml": yaml.safe_dump(config),
-            "_toc.yml": self.toc(posts),
-            "index.md": "# A tiny site\n\n```{tableofcontents}\n```\n",
-            "requirements.txt": "numpy==2.4.6\n",
-        })
+        write(
+            self.source,
+            {
+                **TINY,
+                **pages,
+                "_config.yml": yaml.safe_dump(config),
+                "_toc.yml": self.toc(posts),
+                "index.md": "# A tiny site\n\n```{tableofcontents}\n```\n",
+                "requirements.txt": "numpy==2.4.6\n",
+            },
+        )
         monkeypatch.setenv("PYTHONPATH", str(self.source))
 
     @staticmethod
@@ -253,17 +283,23 @@ class TinySite:
         executed = sorted(log.read_text().split()) if log.exists() else []
         if build.returncode == 0:  # every execution is announced by myst-nb
             assert build.log.count(EXECUTING) == len(executed), build.log[-3000:]
-        reasons = dict(re.findall(r"^posts/(\w+)\.md: re-executing, (.*)$", build.log, re.MULTILINE))
+        reasons = dict(
+            re.findall(r"^posts/(\w+)\.md: re-executing, (.*)$", build.log, re.MULTILINE)
+        )
         return build, executed, reasons
 
 
 @pytest.mark.site
 def test_rebuilds_execute_exactly_the_posts_whose_inputs_changed(tmp_path, monkeypatch):
-    site = TinySite(tmp_path, monkeypatch, {
-        "direct": "from tinypkg.base import VALUE\nprint(VALUE)",
-        "transitive": "import tinypkg.mid as mid\nprint(mid.DOUBLE)",
-        "other": "from tinypkg import other\nprint(other.OTHER)",
-    })
+    site = TinySite(
+        tmp_path,
+        monkeypatch,
+        {
+            "direct": "from tinypkg.base import VALUE\nprint(VALUE)",
+            "transitive": "import tinypkg.mid as mid\nprint(mid.DOUBLE)",
+            "other": "from tinypkg import other\nprint(other.OTHER)",
+        },
+    )
     build, executed, reasons = site.build()
     assert build.returncode == 0, build.log[-5000:]
     assert executed == ["direct", "other", "transitive"]
@@ -311,10 +347,14 @@ def test_rebuilds_execute_exactly_the_posts_whose_inputs_changed(tmp_path, monke
 
 @pytest.mark.site
 def test_a_post_that_fails_fails_again_until_fixed(tmp_path, monkeypatch):
-    site = TinySite(tmp_path, monkeypatch, {
-        "fragile": "from tinypkg.base import VALUE\nprint(VALUE)",
-        "sturdy": "from tinypkg.other import OTHER\nprint(OTHER)",
-    })
+    site = TinySite(
+        tmp_path,
+        monkeypatch,
+        {
+            "fragile": "from tinypkg.base import VALUE\nprint(VALUE)",
+            "sturdy": "from tinypkg.other import OTHER\nprint(OTHER)",
+        },
+    )
     build, executed, _ = site.build()
     assert build.returncode == 0 and executed == ["fragile", "sturdy"], build.log[-5000:]
 
@@ -331,7 +371,10 @@ def test_a_post_that_fails_fails_again_until_fixed(tmp_path, monkeypatch):
     assert build.returncode == 0, build.log[-5000:]
     assert executed == ["fragile"]
     assert reasons == {
-        "fragile": "tinypkg/base.py changed (the last build did not execute it successfully)"}
+        "fragile": "tinypkg/base.py changed (the last build did not execute it successfully)"
+    }
     manifest = json.loads((tmp_path / "out/_build/.jupyter_cache" / ex.MANIFEST_NAME).read_text())
     assert manifest["unsuccessful"] == [] and set(manifest["posts"]) == {
-        "posts/fragile", "posts/sturdy"}
+        "posts/fragile",
+        "posts/sturdy",
+    }

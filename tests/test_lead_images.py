@@ -6,13 +6,13 @@ import re
 
 import yaml
 
-from sitebuild import REPO
 from ddl_site import lead_images
+from sitebuild import REPO
 
 
 def front_matter(path):
     text = path.read_text()
-    match = re.match(r"---\n(.*?)\n---\n", text, flags=re.S)
+    match = re.match(r"---\n(.*?)\n---\n", text, flags=re.DOTALL)
     return yaml.safe_load(match.group(1)) if match else {}
 
 
@@ -52,8 +52,7 @@ def test_a_change_in_imported_package_code_redraws(tmp_path, monkeypatch):
     sources = lead_images.drawing_sources(name)
     assert "ddl_site.art.part00" in sources and "ddl_site.lead_images" in sources
     changed = {**sources, "ddl_site.lead_images": "edited"}
-    monkeypatch.setattr(lead_images, "drawing_sources", lambda n: changed if n == name else
-                        sources)
+    monkeypatch.setattr(lead_images, "drawing_sources", lambda n: changed if n == name else sources)
     calls = []
     real_render = lead_images.render
     monkeypatch.setattr(lead_images, "render", lambda n: calls.append(n) or real_render(n))

@@ -10,8 +10,10 @@ from ddl_site.numbering import per_document
 def test_per_document_restarts_each_type_in_each_document():
     numbers = {
         "a": {"figure": {"f1": (1,), "f2": (2,)}, "displaymath": {"e1": (1,)}},
-        "b": {"figure": {"g2": (4,), "lead-image": (2,), "g1": (3,)},
-              "displaymath": {"e3": (3,), "e2": (2,)}},
+        "b": {
+            "figure": {"g2": (4,), "lead-image": (2,), "g1": (3,)},
+            "displaymath": {"e3": (3,), "e2": (2,)},
+        },
     }
     assert per_document(numbers) == {
         "a": {"figure": {"f1": (1,), "f2": (2,)}, "displaymath": {"e1": (1,)}},
@@ -33,9 +35,11 @@ See {{eq}}`eq-{name}`.
 
 def test_second_page_starts_again_at_one(make_book):
     build = make_book(
-        {"book/index.md": "# Home\n",
-         "book/one.md": PAGE.format(title="One", n=1, name="one"),
-         "book/two.md": PAGE.format(title="Two", n=2, name="two")},
+        {
+            "book/index.md": "# Home\n",
+            "book/one.md": PAGE.format(title="One", n=1, name="one"),
+            "book/two.md": PAGE.format(title="Two", n=2, name="two"),
+        },
         toc="format: jb-book\nroot: book/index\nchapters:\n  - file: book/one\n  - file: book/two\n",
     )
     assert build.returncode == 0, build.log[-3000:]

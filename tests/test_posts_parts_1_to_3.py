@@ -34,13 +34,19 @@ def numbers(element) -> list[float]:
 
 def figure_captions(soup: BeautifulSoup) -> list[str]:
     """Captions of the figures that carry an image with alt text (the lead image included)."""
-    return [" ".join(f.find("figcaption").get_text(" ").split()) for f in soup.find_all("figure")
-            if f.find("figcaption") and f.find("img") and f.find("img").get("alt")]
+    return [
+        " ".join(f.find("figcaption").get_text(" ").split())
+        for f in soup.find_all("figure")
+        if f.find("figcaption") and f.find("img") and f.find("img").get("alt")
+    ]
 
 
 def equation_labels(soup: BeautifulSoup) -> set[str]:
-    return {tag["id"].removeprefix("equation-") for tag in soup.find_all(id=True)
-            if tag["id"].startswith("equation-")}
+    return {
+        tag["id"].removeprefix("equation-")
+        for tag in soup.find_all(id=True)
+        if tag["id"].startswith("equation-")
+    }
 
 
 def test_part1_split_sizes_are_glued_and_add_up(site):
@@ -54,25 +60,52 @@ def test_part1_split_sizes_are_glued_and_add_up(site):
 def test_part1_has_the_targets_figure_and_the_notation_table(site):
     soup = soup_of(site, PART1)
     assert any("Regression (left) predicts a number" in c for c in figure_captions(soup))
-    table = next(t for t in soup.find_all("table") if "cheat-sheet" in
-                 t.find_previous(["h2", "h3"]).get_text())
+    table = next(
+        t
+        for t in soup.find_all("table")
+        if "cheat-sheet" in t.find_previous(["h2", "h3"]).get_text()
+    )
     rows = table.find("tbody").find_all("tr")
     first_cells = [row.find("td") for row in rows]
-    tex = [cell.find("annotation").get_text() if cell.find("annotation") else cell.get_text()
-           for cell in first_cells]
-    for symbol in ["X", "Y", "m", "n", "W", "b", "Z", "A", r"\hat{Y}", "J", r"\alpha", "[l]",
-                   "(i)", r"\odot", "Name"]:
+    tex = [
+        cell.find("annotation").get_text() if cell.find("annotation") else cell.get_text()
+        for cell in first_cells
+    ]
+    for symbol in [
+        "X",
+        "Y",
+        "m",
+        "n",
+        "W",
+        "b",
+        "Z",
+        "A",
+        r"\hat{Y}",
+        "J",
+        r"\alpha",
+        "[l]",
+        "(i)",
+        r"\odot",
+        "Name",
+    ]:
         assert any(symbol in t for t in tex), f"cheat-sheet lacks {symbol}"
     assert "(30, 569)" in table.get_text()
 
 
 def test_part2_models_equations_and_figures(site):
     soup = soup_of(site, PART2)
-    assert {"eq-linear-regression", "eq-logistic-regression", "eq-sigmoid",
-            "eq-accuracy"} <= equation_labels(soup)
+    assert {
+        "eq-linear-regression",
+        "eq-logistic-regression",
+        "eq-sigmoid",
+        "eq-accuracy",
+    } <= equation_labels(soup)
     captions = " | ".join(figure_captions(soup))
-    for words in ("The sigmoid squashes", "The line linear regression fits",
-                  "the decision boundary"):
+    for words in (
+        "The sigmoid squashes",
+        "The line linear regression fits",
+        "the decision boundary",
+    ):
         assert words in captions
     # The code the post shows is the package's own.
     code = soup.get_text()
@@ -95,10 +128,22 @@ def test_part2_glued_results_are_sensible(site):
 
 def test_part3_derivations_are_labelled_and_the_code_shown_is_the_package(site):
     soup = soup_of(site, PART3)
-    assert {"eq-mse", "eq-bce", "eq-softplus", "eq-bce-logits", "eq-sigmoid-prime",
-            "eq-mse-gradient", "eq-bce-gradient", "eq-linear-gradients", "eq-gd-update",
-            "eq-central-difference", "eq-relative-error", "eq-precision", "eq-recall",
-            "eq-f1"} <= equation_labels(soup)
+    assert {
+        "eq-mse",
+        "eq-bce",
+        "eq-softplus",
+        "eq-bce-logits",
+        "eq-sigmoid-prime",
+        "eq-mse-gradient",
+        "eq-bce-gradient",
+        "eq-linear-gradients",
+        "eq-gd-update",
+        "eq-central-difference",
+        "eq-relative-error",
+        "eq-precision",
+        "eq-recall",
+        "eq-f1",
+    } <= equation_labels(soup)
     text = soup.get_text()
     assert "def gradients(Y_hat, Y, X):" in text and "def numerical_gradient(" in text
     assert "def fit(self, X, Y, rng):" in text
@@ -118,9 +163,10 @@ def test_part3_learning_rates_too_small_about_right_too_large(site):
     soup = soup_of(site, PART3)
     assert any("three learning rates" in c for c in figure_captions(soup))
     start = numbers(paragraph(soup, "The two features have a correlation"))[-1]
-    small, right, large = (numbers(next(li for li in soup.find_all("li")
-                                        if li.find("strong", string=label)))
-                           for label in ("too small", "about right", "too large"))
+    small, right, large = (
+        numbers(next(li for li in soup.find_all("li") if li.find("strong", string=label)))
+        for label in ("too small", "about right", "too large")
+    )
     J_min = right[2]
     assert right[1] <= 1.01 * J_min < small[1] < start < large[1]
     assert small[0] < right[0] < right[3] * 2 < large[0]  # α < 2/λ only for the first two

@@ -18,12 +18,12 @@ WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
 
 def readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text()
-    return re.findall(r"```bash\n(.+?)\n```", text, flags=re.S)
+    return re.findall(r"```bash\n(.+?)\n```", text, flags=re.DOTALL)
 
 
 def test_readme_test_command_is_what_ci_runs():
     ci = (REPO / ".ci" / "run").read_text()
-    match = re.search(r"^TEST_COMMAND='(.+)'$", ci, flags=re.M)
+    match = re.search(r"^TEST_COMMAND='(.+)'$", ci, flags=re.MULTILINE)
     assert match, ".ci/run must define TEST_COMMAND"
     assert match.group(1) in readme_commands()
 

@@ -164,9 +164,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_backward),
     "tanh": Activation("tanh", tanh, _tanh_backward),
     "relu": Activation("relu", relu, _relu_backward),
-    "leaky_relu": Activation(
-        "leaky_relu", leaky_relu, lambda dA, Z, A: dA * leaky_relu_prime(Z)
-    ),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, lambda dA, Z, A: dA * leaky_relu_prime(Z)),
     "softmax": Activation("softmax", softmax, lambda dA, Z, A: softmax_backward(dA, A)),
 }
 

@@ -78,9 +78,7 @@ def _check_xy(X, Y):
                 f"got {getattr(A, 'shape', type(A).__name__)}."
             )
     if X.shape[1] != Y.shape[1]:
-        raise ValueError(
-            f"Y: expected {X.shape[1]} examples (columns) like X, got {Y.shape[1]}."
-        )
+        raise ValueError(f"Y: expected {X.shape[1]} examples (columns) like X, got {Y.shape[1]}.")
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,10 @@ class Dataset:
 
     def astype(self, dtype):
         """A copy with every X in ``dtype`` (and float Y too; integer labels stay)."""
+
         def conv(A, is_x):
             return A.astype(dtype) if is_x or A.dtype.kind == "f" else A
+
         return Dataset(*(conv(A, i % 2 == 0) for i, A in enumerate(self._parts())))
 
     def _parts(self):
@@ -124,7 +124,7 @@ def train_val_test_split(X, Y, rng, val_fraction=0.2, test_fraction=0.2):
             f"got {val_fraction} + {test_fraction} of m = {m}."
         )
     order = rng.permutation(m)
-    test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    test, val, train = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
     return Dataset(X[:, train], Y[:, train], X[:, val], Y[:, val], X[:, test], Y[:, test])
 
 
@@ -141,7 +141,9 @@ class Standardiser:
 
     def fit(self, X):
         if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[1] < 1:
-            raise ValueError(f"X: expected a 2-D array (n_features, m), got {getattr(X, 'shape', X)}.")
+            raise ValueError(
+                f"X: expected a 2-D array (n_features, m), got {getattr(X, 'shape', X)}."
+            )
         self.mean = X.mean(axis=1, keepdims=True)
         std = X.std(axis=1, keepdims=True)
         self.std = np.where(std > 0, std, 1).astype(X.dtype)
@@ -172,9 +174,12 @@ def standardise(data):
     :class:`Dataset` and the standardiser."""
     s = Standardiser().fit(data.X_train)
     scaled = Dataset(
-        s.transform(data.X_train), data.Y_train,
-        s.transform(data.X_val), data.Y_val,
-        s.transform(data.X_test), data.Y_test,
+        s.transform(data.X_train),
+        data.Y_train,
+        s.transform(data.X_val),
+        data.Y_val,
+        s.transform(data.X_test),
+        data.Y_test,
     )
     return scaled, s
 
@@ -192,7 +197,9 @@ def one_hot(y, n_classes=None, dtype=np.float64):
     if n_classes is None:
         n_classes = int(y.max()) + 1 if y.size else 0
     elif y.size and y.max() >= n_classes:
-        raise ValueError(f"n_classes: expected more than the largest label {y.max()}, got {n_classes}.")
+        raise ValueError(
+            f"n_classes: expected more than the largest label {y.max()}, got {n_classes}."
+        )
     Y = np.zeros((n_classes, y.size), dtype=dtype)
     Y[y, np.arange(y.size)] = 1
     return Y
@@ -210,12 +217,15 @@ def minibatches(X, Y, batch_size, rng):
     m = X.shape[1]
     if batch_size is None:
         batch_size = m
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
         raise ValueError(f"batch_size: expected a positive integer or None, got {batch_size!r}.")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}.")
     order = rng.permutation(m)
     for start in range(0, m, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield X[:, idx], Y[:, idx]

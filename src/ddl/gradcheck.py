@@ -94,5 +94,6 @@ def check_network(network, loss, X, Y, eps=1e-6, per_parameter=False):
     numeric = [numerical_gradient(J, p, eps) for p in network.parameters()]
     if per_parameter:
         return [relative_error(a, n) for a, n in zip(analytic, numeric)]
-    return relative_error(np.concatenate([a.ravel() for a in analytic]),
-                          np.concatenate([n.ravel() for n in numeric]))
+    return relative_error(
+        np.concatenate([a.ravel() for a in analytic]), np.concatenate([n.ravel() for n in numeric])
+    )

@@ -89,8 +89,9 @@ class Dense(Layer):
     dtype : float64 or float32, default float64
     """
 
-    def __init__(self, n_in, n_out, activation="identity", initialiser="he", rng=None,
-                 *, dtype=np.float64):
+    def __init__(
+        self, n_in, n_out, activation="identity", initialiser="he", rng=None, *, dtype=np.float64
+    ):
         super().__init__()
         for name, value in (("n_in", n_in), ("n_out", n_out)):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:

@@ -22,9 +22,7 @@ def _labels(y_true, y_pred):
             raise ValueError(f"{name}: expected labels of shape (m,) or (1, m), got {y.shape}.")
     y_true, y_pred = y_true.reshape(-1), y_pred.reshape(-1)
     if y_true.shape != y_pred.shape:
-        raise ValueError(
-            f"y_pred: expected {y_true.size} labels like y_true, got {y_pred.size}."
-        )
+        raise ValueError(f"y_pred: expected {y_true.size} labels like y_true, got {y_pred.size}.")
     if y_true.size == 0:
         raise ValueError("y_true: expected at least one label, got none.")
     return y_true, y_pred

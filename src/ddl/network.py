@@ -37,7 +37,9 @@ class Network:
         if not layers:
             raise ValueError("layers: expected at least one layer, got an empty list.")
         for i, layer in enumerate(layers):
-            missing = [a for a in ("forward", "backward", "params", "grads") if not hasattr(layer, a)]
+            missing = [
+                a for a in ("forward", "backward", "params", "grads") if not hasattr(layer, a)
+            ]
             if missing:
                 raise TypeError(
                     f"layers[{i}]: expected a layer with forward, backward, params and grads, "
@@ -84,8 +86,9 @@ class Network:
 
     def weights(self):
         """``(W, dW)`` pairs for the parameters called "W" (what L1/L2 penalise)."""
-        return [(layer.params["W"], layer.grads["W"]) for layer in self.layers
-                if "W" in layer.params]
+        return [
+            (layer.params["W"], layer.grads["W"]) for layer in self.layers if "W" in layer.params
+        ]
 
     def predict(self, X, loss):
         """Predictions in evaluation mode: ``loss.predict`` of the logits
@@ -93,8 +96,9 @@ class Network:
         return loss.predict(self.forward(X, training=False))
 
 
-def feed_forward(sizes, rng, hidden_activation="relu", initialiser="he", *,
-                 keep_prob=None, dtype=np.float64):
+def feed_forward(
+    sizes, rng, hidden_activation="relu", initialiser="he", *, keep_prob=None, dtype=np.float64
+):
     """A :class:`Network` of dense layers with the given sizes.
 
     ``sizes = [n_x, n_1, ..., n_L]``: ``n_x`` inputs, then the units of each

@@ -37,8 +37,12 @@ __all__ = [
 
 
 def _check_lambda(lambd):
-    if isinstance(lambd, bool) or not isinstance(lambd, (int, float)) or not math.isfinite(lambd) \
-            or lambd < 0:
+    if (
+        isinstance(lambd, bool)
+        or not isinstance(lambd, (int, float))
+        or not math.isfinite(lambd)
+        or lambd < 0
+    ):
         raise ValueError(f"lambd: expected a non-negative number, got {lambd!r}.")
 
 
@@ -106,8 +110,11 @@ class Dropout(Layer):
 
     def __init__(self, keep_prob, rng):
         super().__init__()
-        if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float)) \
-                or not 0 < keep_prob <= 1:
+        if (
+            isinstance(keep_prob, bool)
+            or not isinstance(keep_prob, (int, float))
+            or not 0 < keep_prob <= 1
+        ):
             raise ValueError(f"keep_prob: expected a number in (0, 1], got {keep_prob!r}.")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}.")

@@ -17,8 +17,13 @@ __all__ = ["Constant", "ExponentialDecay", "InverseTimeDecay", "as_schedule"]
 
 
 def _check_positive(name, value, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or value < 0 or (value == 0 and not allow_zero):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
         expected = "a non-negative" if allow_zero else "a positive"
         raise ValueError(f"{name}: expected {expected} finite number, got {value!r}.")
 

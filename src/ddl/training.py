@@ -88,14 +88,28 @@ def evaluate(network, loss, X, Y, metrics=None):
     results = {"loss": loss.cost(Z, Y)}
     if metrics:
         y_pred = loss.predict(Z)
-        y_true = np.argmax(Y, axis=0)[np.newaxis] if isinstance(loss, CategoricalCrossEntropy) else Y
+        y_true = (
+            np.argmax(Y, axis=0)[np.newaxis] if isinstance(loss, CategoricalCrossEntropy) else Y
+        )
         for name, f in metrics.items():
             results[name] = f(y_true, y_pred)
     return results
 
 
-def train(network, loss, optimiser, data, epochs, batch_size=None, rng=None, *,
-          regulariser=None, early_stopping=None, metrics=None, verbose=False):
+def train(
+    network,
+    loss,
+    optimiser,
+    data,
+    epochs,
+    batch_size=None,
+    rng=None,
+    *,
+    regulariser=None,
+    early_stopping=None,
+    metrics=None,
+    verbose=False,
+):
     """Train ``network`` on ``data`` and return its :class:`History`.
 
     Parameters

@@ -23,8 +23,19 @@ FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)
 PYTHON_LANGUAGES = {"python", "py", "python3", "ipython", "ipython3", "pycon"}
 #: Directives whose content is not prose (code, maths, raw output) and is skipped whole.
 OPAQUE_DIRECTIVES = {
-    "code-cell", "code-block", "code", "sourcecode", "literalinclude", "math", "raw",
-    "glue:figure", "glue:math", "mermaid", "csv-table", "list-table", "eval-rst",
+    "code-cell",
+    "code-block",
+    "code",
+    "sourcecode",
+    "literalinclude",
+    "math",
+    "raw",
+    "glue:figure",
+    "glue:math",
+    "mermaid",
+    "csv-table",
+    "list-table",
+    "eval-rst",
 }
 DECIMAL = re.compile(r"(?<![\w.\-/#])[-−]?\d+\.\d+(?![\w.]*\w)")
 INLINE_HIDDEN = [
@@ -72,8 +83,12 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, str, str]]:
         match = FENCE.match(line)
         if match and not in_display_math:
             fence, info = match["fence"], match["info"].strip()
-            if stack and fence[0] == stack[-1][0][0] and len(fence) >= len(stack[-1][0]) \
-                    and not info:
+            if (
+                stack
+                and fence[0] == stack[-1][0][0]
+                and len(fence) >= len(stack[-1][0])
+                and not info
+            ):
                 stack.pop()
                 continue
             if not stack or _is_prose_directive(stack[-1][1]):
@@ -115,13 +130,17 @@ def unglued_numbers(text: str, path: str) -> list[Problem]:
         for pattern in INLINE_HIDDEN:
             visible = pattern.sub(" ", visible)
         for match in DECIMAL.finditer(visible):
-            problems.append(Problem(
-                path, number, "number in prose",
-                "a computed number glued from the code ({glue:text}`name:.3f`), or a constant "
-                "of the maths marked {constant}`...`",
-                f"'{match.group(0)}' typed in: {line.strip()[:80]}",
-                where="post body",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    number,
+                    "number in prose",
+                    "a computed number glued from the code ({glue:text}`name:.3f`), or a constant "
+                    "of the maths marked {constant}`...`",
+                    f"'{match.group(0)}' typed in: {line.strip()[:80]}",
+                    where="post body",
+                )
+            )
     return problems
 
 
@@ -135,13 +154,17 @@ def retyped_package_code(text: str, path: str, definitions: dict[str, str]) -> l
         match = re.match(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", line)
         if match and match.group(1) in definitions:
             name = match.group(1)
-            problems.append(Problem(
-                path, number, "code block",
-                f"the tested code included from the package: ```{{literalinclude}} "
-                f"../{definitions[name]}``` with :pyobject: {name}",
-                f"a typed copy of '{name}' from {definitions[name]}",
-                where="post body",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    number,
+                    "code block",
+                    f"the tested code included from the package: ```{{literalinclude}} "
+                    f"../{definitions[name]}``` with :pyobject: {name}",
+                    f"a typed copy of '{name}' from {definitions[name]}",
+                    where="post body",
+                )
+            )
     return problems
 
 
@@ -155,6 +178,7 @@ def check_posts(paths: Iterable[Path], root: Path, package_dir: Path) -> list[Pr
     definitions = package_definitions(package_dir, root)
     problems = []
     for path in paths:
-        problems += check_post(path.read_text(encoding="utf-8"),
-                               path.relative_to(root).as_posix(), definitions)
+        problems += check_post(
+            path.read_text(encoding="utf-8"), path.relative_to(root).as_posix(), definitions
+        )
     return problems

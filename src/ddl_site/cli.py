@@ -1,7 +1,7 @@
 """``python -m ddl_site``: start a new post, or check every post's front matter.
 
-    python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME]
-    python -m ddl_site check
+python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME]
+python -m ddl_site check
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ def _exists(root: Path):
 
     def exists(rel: str) -> bool:
         path = Path(rel)
-        return (root / rel).is_file() or (path.parent.as_posix() == POSTS_DIR
-                                           and path.name in drawings)
+        return (root / rel).is_file() or (
+            path.parent.as_posix() == POSTS_DIR and path.name in drawings
+        )
 
     return exists
 
@@ -76,8 +77,7 @@ def _posts(root: Path) -> list[Post]:
     posts = []
     for path in sorted((root / POSTS_DIR).glob("*.md")):
         rel = path.relative_to(root).as_posix()
-        reading = read_post(path.read_text(encoding="utf-8"), rel,
-                            exists=_exists(root))
+        reading = read_post(path.read_text(encoding="utf-8"), rel, exists=_exists(root))
         if reading.post is not None:
             posts.append(reading.post)
     return posts
@@ -87,9 +87,15 @@ def _quote(text: str) -> str:
     return yaml.safe_dump(text, default_style='"', width=10**6).strip().removesuffix("...").strip()
 
 
-def new_post(root: Path, title: str, part: int, slug: str | None = None,
-             date: str | None = None, series: str | None = None,
-             excerpt: str | None = None) -> Path:
+def new_post(
+    root: Path,
+    title: str,
+    part: int,
+    slug: str | None = None,
+    date: str | None = None,
+    series: str | None = None,
+    excerpt: str | None = None,
+) -> Path:
     """Write ``book/<slug>.md`` as a MyST notebook and add it to ``_toc.yml``."""
     slug = slug or slugify(title)
     if not slug or slugify(slug) != slug:
@@ -102,18 +108,30 @@ def new_post(root: Path, title: str, part: int, slug: str | None = None,
     names = sorted({p.series for p in existing if p.series})
     if series is None:
         if len(names) != 1:
-            raise SystemExit("--series: expected the series' name; found "
-                             f"{'no posts' if not names else 'several series: ' + ', '.join(names)}")
+            raise SystemExit(
+                "--series: expected the series' name; found "
+                f"{'no posts' if not names else 'several series: ' + ', '.join(names)}"
+            )
         series = names[0]
     for post in existing:
         if post.series == series and post.part == part:
-            raise SystemExit(f"--part: expected a part not yet used in '{series}'; "
-                             f"found {part}, already {post.path}")
-    stamp = when.strftime("%Y-%m-%d %H:%M:%S") if (when.hour, when.minute, when.second) != (0, 0, 0) \
+            raise SystemExit(
+                f"--part: expected a part not yet used in '{series}'; "
+                f"found {part}, already {post.path}"
+            )
+    stamp = (
+        when.strftime("%Y-%m-%d %H:%M:%S")
+        if (when.hour, when.minute, when.second) != (0, 0, 0)
         else when.strftime("%Y-%m-%d")
-    text = TEMPLATE.format(series=_quote(series), title=_quote(title), part=part, date=stamp,
-                           excerpt=_quote(excerpt or f"What Part {part} covers, in a sentence."),
-                           slug=slug)
+    )
+    text = TEMPLATE.format(
+        series=_quote(series),
+        title=_quote(title),
+        part=part,
+        date=stamp,
+        excerpt=_quote(excerpt or f"What Part {part} covers, in a sentence."),
+        slug=slug,
+    )
     problems = read_post(text, f"{POSTS_DIR}/{slug}.md").problems
     if problems:  # the template and the checks must agree
         raise SystemExit("\n".join(map(str, problems)))
@@ -128,7 +146,9 @@ def _add_to_toc(toc: Path, entry: str) -> None:
     data = yaml.safe_load(text) or {}
     chapters = data.get("chapters")
     if not isinstance(chapters, list):
-        raise SystemExit(f"{toc.name}: expected a 'chapters:' list; found {type(chapters).__name__}")
+        raise SystemExit(
+            f"{toc.name}: expected a 'chapters:' list; found {type(chapters).__name__}"
+        )
     if any(isinstance(c, dict) and c.get("file") == entry for c in chapters):
         return
     lines = text.rstrip("\n").splitlines()
@@ -149,8 +169,7 @@ def check(root: Path) -> int:
     posts = []
     for path in sorted((root / POSTS_DIR).glob("*.md")):
         rel = path.relative_to(root).as_posix()
-        reading = read_post(path.read_text(encoding="utf-8"), rel,
-                            exists=_exists(root))
+        reading = read_post(path.read_text(encoding="utf-8"), rel, exists=_exists(root))
         problems += reading.problems
         posts += [reading.post] if reading.post else []
     problems += check_series(posts)
@@ -161,8 +180,11 @@ def check(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ddl_site", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ddl_site",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--root", type=Path, default=Path("."), help="the site's folder")
     commands = parser.add_subparsers(dest="command", required=True)
     new = commands.add_parser("new", help="start a post: book/<slug>.md, added to _toc.yml")
@@ -175,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check", help="check every post's front matter")
     args = parser.parse_args(argv)
     if args.command == "new":
-        path = new_post(args.root, args.title, args.part, args.slug, args.date, args.series,
-                        args.excerpt)
+        path = new_post(
+            args.root, args.title, args.part, args.slug, args.date, args.series, args.excerpt
+        )
         print(f"wrote {path.relative_to(args.root)} and added it to _toc.yml")
         return 0
     return 1 if check(args.root) else 0

@@ -24,17 +24,23 @@ DEFAULTS = {
 def problems(settings: object) -> list[str]:
     """What is wrong with the ``ddl_giscus`` settings (empty when they are usable)."""
     if not isinstance(settings, dict):
-        return [f"ddl_giscus: expected a mapping with {', '.join(REQUIRED)}; "
-                f"found {type(settings).__name__}"]
+        return [
+            f"ddl_giscus: expected a mapping with {', '.join(REQUIRED)}; "
+            f"found {type(settings).__name__}"
+        ]
     found = []
     for key in REQUIRED:
         if not str(settings.get(key, "") or "").strip():
-            found.append(f"ddl_giscus.{key}: expected a value (copy it from https://giscus.app); "
-                         f"found {'nothing' if key not in settings else 'an empty value'}")
+            found.append(
+                f"ddl_giscus.{key}: expected a value (copy it from https://giscus.app); "
+                f"found {'nothing' if key not in settings else 'an empty value'}"
+            )
     for key in settings:
         if key not in REQUIRED and key not in DEFAULTS:
-            found.append(f"ddl_giscus.{key}: expected one of {', '.join(REQUIRED + tuple(DEFAULTS))};"
-                         f" found unknown key '{key}'")
+            found.append(
+                f"ddl_giscus.{key}: expected one of {', '.join(REQUIRED + tuple(DEFAULTS))};"
+                f" found unknown key '{key}'"
+            )
     return found
 
 
@@ -42,8 +48,7 @@ def embed_html(settings: dict) -> str:
     """The giscus script tag and the element it fills."""
     values = {**DEFAULTS, **{k: str(v) for k, v in settings.items()}}
     attrs = " ".join(
-        f'data-{key.replace("_", "-")}="{escape(values[key])}"'
-        for key in (*REQUIRED, *DEFAULTS)
+        f'data-{key.replace("_", "-")}="{escape(values[key])}"' for key in (*REQUIRED, *DEFAULTS)
     )
     return (
         '<section class="ddl-comments" aria-label="Comments">\n<h2>Comments</h2>\n'

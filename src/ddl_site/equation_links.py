@@ -39,8 +39,9 @@ def _citations(app: Sphinx) -> list[equations.Citation]:
     """The package's citations, read once per build."""
     if not hasattr(app, "_ddl_citations"):
         folder = _root(app) / app.config.ddl_package_dir
-        app._ddl_citations = (equations.package_citations(folder, _root(app))
-                              if folder.is_dir() else [])
+        app._ddl_citations = (
+            equations.package_citations(folder, _root(app)) if folder.is_dir() else []
+        )
     return app._ddl_citations
 
 
@@ -64,8 +65,7 @@ def _link(app: Sphinx, text: str, path: str, line: int | None, literal: bool) ->
     repository, branch = _repository(app)
     if not repository:
         return inner
-    reference = nodes.reference("", "", refuri=equations.source_url(repository, branch, path,
-                                                                      line))
+    reference = nodes.reference("", "", refuri=equations.source_url(repository, branch, path, line))
     reference += inner
     return reference
 
@@ -93,7 +93,7 @@ def _note_dependencies(app: Sphinx, citations: list[equations.Citation]) -> None
 
 
 def source_line(app: Sphinx, label: str) -> nodes.paragraph | None:
-    """"Implemented by f · test" for an implemented label (None when nothing implements it)."""
+    """ "Implemented by f · test" for an implemented label (None when nothing implements it)."""
     citations = _implementations(app, label)
     if not citations:
         return None
@@ -191,18 +191,33 @@ class EquationIndex(SphinxDirective):
             return [nodes.paragraph(text="No equation of the posts is implemented yet.")]
         return [table]
 
-    def _row(self, docname: str, equation: equations.Equation,
-             citation: equations.Citation) -> nodes.row:
+    def _row(
+        self, docname: str, equation: equations.Equation, citation: equations.Citation
+    ) -> nodes.row:
         app = self.env.app
-        maths = nodes.math_block(equation.latex, equation.latex, nowrap=False, number=None,
-                                 docname=self.env.docname)
-        post = addnodes.pending_xref("", nodes.inline("", docname), refdomain="std",
-                                     reftype="doc", reftarget="/" + docname, refexplicit=False,
-                                     refdoc=self.env.docname, refwarn=True)
-        number = addnodes.pending_xref("", nodes.inline("", equation.label), refdomain="math",
-                                       reftype="eq", reftarget=equation.label,
-                                       refexplicit=False, refdoc=self.env.docname,
-                                       refwarn=True)
+        maths = nodes.math_block(
+            equation.latex, equation.latex, nowrap=False, number=None, docname=self.env.docname
+        )
+        post = addnodes.pending_xref(
+            "",
+            nodes.inline("", docname),
+            refdomain="std",
+            reftype="doc",
+            reftarget="/" + docname,
+            refexplicit=False,
+            refdoc=self.env.docname,
+            refwarn=True,
+        )
+        number = addnodes.pending_xref(
+            "",
+            nodes.inline("", equation.label),
+            refdomain="math",
+            reftype="eq",
+            reftarget=equation.label,
+            refexplicit=False,
+            refdoc=self.env.docname,
+            refwarn=True,
+        )
         check = _check_link(app, equation.label, citation)
         row = nodes.row()
         row += _cell(maths)
@@ -228,8 +243,9 @@ def _purge(app: Sphinx, env, docname: str) -> None:
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
     _init_env(app, env)
-    env.ddl_equation_index_docs |= {d for d in getattr(other, "ddl_equation_index_docs", set())
-                                    if d in docnames}
+    env.ddl_equation_index_docs |= {
+        d for d in getattr(other, "ddl_equation_index_docs", set()) if d in docnames
+    }
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:

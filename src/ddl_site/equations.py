@@ -109,8 +109,9 @@ def labelled_equations(text: str, path: str) -> list[Equation]:
     found = []
     for token in _parser().parse(text):
         if token.type == "math_block_label" and token.map:
-            found.append(Equation(token.info.strip(), path, token.map[0] + 1,
-                                  token.content.strip()))
+            found.append(
+                Equation(token.info.strip(), path, token.map[0] + 1, token.content.strip())
+            )
     return found
 
 
@@ -118,8 +119,9 @@ def equations_of(paths: Iterable[Path], root: Path) -> list[Equation]:
     """:func:`labelled_equations` of several files (``path`` relative to ``root``)."""
     found = []
     for path in paths:
-        found += labelled_equations(path.read_text(encoding="utf-8"),
-                                    path.relative_to(root).as_posix())
+        found += labelled_equations(
+            path.read_text(encoding="utf-8"), path.relative_to(root).as_posix()
+        )
     return found
 
 
@@ -164,8 +166,9 @@ def package_citations(package_dir: Path, root: Path) -> list[Citation]:
         parts = list(path.relative_to(package_dir.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
-        found += module_citations(path.read_text(encoding="utf-8"), ".".join(parts),
-                                  path.relative_to(root).as_posix())
+        found += module_citations(
+            path.read_text(encoding="utf-8"), ".".join(parts), path.relative_to(root).as_posix()
+        )
     return found
 
 
@@ -176,9 +179,13 @@ def registry_declarations(source: str, path: str = REGISTRY) -> Registry:
     """The labels the registry checks or declares not implemented, with their lines."""
     registry = Registry(path)
     for node in ast.walk(ast.parse(source, filename=path)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             continue
         label = node.args[0].value
         if node.func.id == CHECK_CALL:
@@ -186,8 +193,11 @@ def registry_declarations(source: str, path: str = REGISTRY) -> Registry:
             if len(node.args) > 2 and isinstance(node.args[2], ast.Constant):
                 registry.check_of[(label, str(node.args[2].value))] = node.lineno
         elif node.func.id == NOT_IMPLEMENTED_CALL:
-            reason = node.args[1].value if len(node.args) > 1 and isinstance(
-                node.args[1], ast.Constant) else ""
+            reason = (
+                node.args[1].value
+                if len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                else ""
+            )
             registry.not_implemented[label] = (str(reason), node.lineno)
     for lines in registry.checks.values():
         lines.sort()
@@ -211,64 +221,115 @@ def join(equations: list[Equation], citations: list[Citation], registry: Registr
         if equation.label in seen:
             continue
         seen.add(equation.label)
-        implementations = tuple(c for c in citations
-                                if c.label == equation.label and c.implements)
+        implementations = tuple(c for c in citations if c.label == equation.label and c.implements)
         reason = registry.not_implemented.get(equation.label)
-        entries.append(Entry(equation, implementations,
-                             tuple(registry.checks.get(equation.label, ())),
-                             reason[0] if reason else None))
+        entries.append(
+            Entry(
+                equation,
+                implementations,
+                tuple(registry.checks.get(equation.label, ())),
+                reason[0] if reason else None,
+            )
+        )
     return entries
 
 
-def problems(equations: list[Equation], citations: list[Citation],
-             registry: Registry) -> list[Problem]:
+def problems(
+    equations: list[Equation], citations: list[Citation], registry: Registry
+) -> list[Problem]:
     """Everything that keeps posts, package and registry from agreeing."""
     found: list[Problem] = []
     first: dict[str, Equation] = {}
     for equation in equations:
         if equation.label in first:
             other = first[equation.label]
-            found.append(Problem(
-                equation.path, equation.line, equation.label,
-                "a label used by one equation only",
-                f"the label of {other.path}:{other.line} too", where="equation label"))
+            found.append(
+                Problem(
+                    equation.path,
+                    equation.line,
+                    equation.label,
+                    "a label used by one equation only",
+                    f"the label of {other.path}:{other.line} too",
+                    where="equation label",
+                )
+            )
         else:
             first.setdefault(equation.label, equation)
     for entry in join(equations, citations, registry):
         eq = entry.equation
         if not entry.implementations and entry.not_implemented is None:
-            found.append(Problem(
-                eq.path, eq.line, eq.label,
-                f"a function whose docstring says 'Implements :eq:`{eq.label}`', or the label "
-                f"declared in {registry.path} as NotInPackage({eq.label!r}, \"<reason>\")",
-                "neither", where="equation"))
+            found.append(
+                Problem(
+                    eq.path,
+                    eq.line,
+                    eq.label,
+                    f"a function whose docstring says 'Implements :eq:`{eq.label}`', or the label "
+                    f'declared in {registry.path} as NotInPackage({eq.label!r}, "<reason>")',
+                    "neither",
+                    where="equation",
+                )
+            )
         if entry.implementations and entry.not_implemented is not None:
             names = ", ".join(c.qualname for c in entry.implementations)
-            found.append(Problem(
-                registry.path, registry.not_implemented[eq.label][1], eq.label,
-                "a label declared not implemented to have no implementation",
-                f"implemented by {names}", where="equation"))
+            found.append(
+                Problem(
+                    registry.path,
+                    registry.not_implemented[eq.label][1],
+                    eq.label,
+                    "a label declared not implemented to have no implementation",
+                    f"implemented by {names}",
+                    where="equation",
+                )
+            )
         if entry.implementations and not entry.check_lines:
             names = ", ".join(c.qualname for c in entry.implementations)
-            found.append(Problem(
-                eq.path, eq.line, eq.label,
-                f"a Check({eq.label!r}, ...) in {registry.path} testing {names} against it",
-                "no check", where="equation"))
+            found.append(
+                Problem(
+                    eq.path,
+                    eq.line,
+                    eq.label,
+                    f"a Check({eq.label!r}, ...) in {registry.path} testing {names} against it",
+                    "no check",
+                    where="equation",
+                )
+            )
     labels = set(first)
     for citation in citations:
         if citation.label not in labels:
-            found.append(Problem(
-                citation.path, citation.docstring_line, citation.label,
-                "the label of a displayed equation in a post ($$ ... $$ (label))",
-                f"no post has it (cited by {citation.qualname})", where="docstring citation"))
+            found.append(
+                Problem(
+                    citation.path,
+                    citation.docstring_line,
+                    citation.label,
+                    "the label of a displayed equation in a post ($$ ... $$ (label))",
+                    f"no post has it (cited by {citation.qualname})",
+                    where="docstring citation",
+                )
+            )
     for label, lines in registry.checks.items():
         if label not in labels:
-            found.append(Problem(registry.path, lines[0], label, "the label of an equation in "
-                                 "a post", "no post has it", where="registry check"))
+            found.append(
+                Problem(
+                    registry.path,
+                    lines[0],
+                    label,
+                    "the label of an equation in a post",
+                    "no post has it",
+                    where="registry check",
+                )
+            )
     for label, (_, line) in registry.not_implemented.items():
         if label not in labels:
-            found.append(Problem(registry.path, line, label, "the label of an equation in a "
-                                 "post", "no post has it", where="registry declaration"))
+            found.append(
+                Problem(
+                    registry.path,
+                    line,
+                    label,
+                    "the label of an equation in a post",
+                    "no post has it",
+                    where="registry declaration",
+                )
+            )
     return found
 
 

@@ -113,8 +113,9 @@ def _parse_cell(source: str) -> ast.Module | None:
     return tree
 
 
-_IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w., ()*]+)|import\s+([\w., ]+))",
-                          re.MULTILINE)
+_IMPORT_LINE = re.compile(
+    r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w., ()*]+)|import\s+([\w., ]+))", re.MULTILINE
+)
 
 
 def _imports_by_regex(source: str) -> set[str]:
@@ -123,15 +124,19 @@ def _imports_by_regex(source: str) -> set[str]:
     for base, items, plain in _IMPORT_LINE.findall(source):
         if base:
             names.add(base)
-            names.update(f"{base}.{item.strip()}" for item in re.split(r"[,()\s]+", items)
-                         if item.strip().isidentifier())
+            names.update(
+                f"{base}.{item.strip()}"
+                for item in re.split(r"[,()\s]+", items)
+                if item.strip().isidentifier()
+            )
         else:
             names.update(item.split(" as ")[0].strip() for item in plain.split(","))
     return {name for name in names if name}
 
 
-def imported_names(source: str, module: str | None = None, is_package: bool = False,
-                   cell: bool = False) -> set[str]:
+def imported_names(
+    source: str, module: str | None = None, is_package: bool = False, cell: bool = False
+) -> set[str]:
     """The absolute dotted names that ``source`` may import (a superset; filter with modules).
 
     ``import a.b.c`` yields ``a``, ``a.b`` and ``a.b.c`` (importing a submodule runs its parents).
@@ -160,8 +165,12 @@ def imported_names(source: str, module: str | None = None, is_package: bool = Fa
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             first = node.args[0]
-            if (called in {"import_module", "__import__"} and isinstance(first, ast.Constant)
-                    and isinstance(first.value, str) and not first.value.startswith(".")):
+            if (
+                called in {"import_module", "__import__"}
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and not first.value.startswith(".")
+            ):
                 names.add(first.value)
     return _with_parents(names)
 
@@ -210,8 +219,11 @@ def resolve(names: Iterable[str], modules: Mapping[str, Module]) -> set[str]:
         if name.endswith(".*"):
             package = modules.get(name[:-2])
             if package is not None and package.is_package:
-                found.update(f"{package.name}.{n}" for n in _exported_names(package)
-                             if f"{package.name}.{n}" in modules)
+                found.update(
+                    f"{package.name}.{n}"
+                    for n in _exported_names(package)
+                    if f"{package.name}.{n}" in modules
+                )
         elif name in modules:
             found.add(name)
     return found
@@ -243,8 +255,11 @@ def closure(start: Iterable[str], graph: Mapping[str, Iterable[str]]) -> set[str
     return seen
 
 
-def code_dependencies(cells: Iterable[str], modules: Mapping[str, Module],
-                      graph: Mapping[str, Iterable[str]] | None = None) -> set[str]:
+def code_dependencies(
+    cells: Iterable[str],
+    modules: Mapping[str, Module],
+    graph: Mapping[str, Iterable[str]] | None = None,
+) -> set[str]:
     """The modules that code cells import, directly or through other modules of the packages."""
     graph = import_graph(modules) if graph is None else graph
     direct: set[str] = set()
@@ -278,8 +293,9 @@ def _requirement_files(files: Iterable[Path]) -> list[Path]:
             text = path.read_text(encoding="utf-8")
         except OSError:
             continue
-        for match in re.finditer(r"^\s*(?:-r|-c|--requirement|--constraint)[ =]\s*(\S+)",
-                                 text, re.MULTILINE):
+        for match in re.finditer(
+            r"^\s*(?:-r|-c|--requirement|--constraint)[ =]\s*(\S+)", text, re.MULTILINE
+        ):
             todo.append(path.parent / match.group(1))
     return seen
 
@@ -300,8 +316,9 @@ def installed_distributions(path: Iterable[str] | None = None) -> list[str]:
     return sorted(found)
 
 
-def environment_fingerprint(requirements: Iterable[Path], installed: bool = True,
-                            root: Path | None = None) -> dict[str, str]:
+def environment_fingerprint(
+    requirements: Iterable[Path], installed: bool = True, root: Path | None = None
+) -> dict[str, str]:
     """Hashes of what the posts run on, by part: requirements, installed distributions, Python."""
     digest = hashlib.sha256()
     for path in _requirement_files(requirements):
@@ -324,13 +341,17 @@ class Fingerprint:
     environment: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"notebook": self.notebook, "sources": dict(sorted(self.sources.items())),
-                "environment": self.environment}
+        return {
+            "notebook": self.notebook,
+            "sources": dict(sorted(self.sources.items())),
+            "environment": self.environment,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fingerprint:
-        return cls(str(data["notebook"]), dict(data.get("sources", {})),
-                   dict(data.get("environment", {})))
+        return cls(
+            str(data["notebook"]), dict(data.get("sources", {})), dict(data.get("environment", {}))
+        )
 
 
 def stale_reason(recorded: Fingerprint | None, current: Fingerprint) -> str | None:
@@ -371,12 +392,15 @@ def read_manifest(path: Path) -> tuple[dict[str, Fingerprint], set[str]]:
         return {}, set()
 
 
-def write_manifest(path: Path, posts: Mapping[str, Fingerprint],
-                   unsuccessful: Iterable[str] = ()) -> None:
+def write_manifest(
+    path: Path, posts: Mapping[str, Fingerprint], unsuccessful: Iterable[str] = ()
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": MANIFEST_VERSION,
-            "posts": {doc: fp.to_json() for doc, fp in sorted(posts.items())},
-            "unsuccessful": sorted(unsuccessful)}
+    data = {
+        "version": MANIFEST_VERSION,
+        "posts": {doc: fp.to_json() for doc, fp in sorted(posts.items())},
+        "unsuccessful": sorted(unsuccessful),
+    }
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     os.replace(temporary, path)
@@ -438,8 +462,10 @@ def _executed_notebooks(app, env) -> dict[str, tuple[_Post, Any]]:
         overrides = notebook.metadata.get(nb_config.metadata_key) or {}
         if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
             continue
-        if any(PurePosixPath(path.as_posix()).match(p)
-               for p in nb_config.execution_excludepatterns or ()):
+        if any(
+            PurePosixPath(path.as_posix()).match(p)
+            for p in nb_config.execution_excludepatterns or ()
+        ):
             continue
         shown = PurePosixPath(Path(os.path.relpath(path, root)).as_posix()).as_posix()
         found[docname] = (_Post(docname, path, shown, Fingerprint("")), notebook)
@@ -471,7 +497,9 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     graph = import_graph(modules)
     environment = environment_fingerprint(
         [root / f for f in app.config.ddl_execution_requirements],
-        installed=app.config.ddl_execution_installed, root=root)
+        installed=app.config.ddl_execution_installed,
+        root=root,
+    )
     hashes: dict[str, str] = {}
     cache = get_cache(str(cache_path))
     records = _records(cache)
@@ -513,8 +541,9 @@ def _on_env_before_read_docs(app, env, docnames) -> None:
     for docname, reason in sorted(state.stale.items()):
         _logger().info("%s: re-executing, %s", state.posts[docname].shown, reason)
     if not state.stale:
-        _logger().info("execution: the outputs of all %d executed posts are current",
-                       len(state.posts))
+        _logger().info(
+            "execution: the outputs of all %d executed posts are current", len(state.posts)
+        )
 
 
 def _on_build_finished(app, exception) -> None:

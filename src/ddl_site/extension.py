@@ -64,8 +64,12 @@ class PostIndex(SphinxDirective):
 
 def _init_env(app: Sphinx, env=None, *args) -> None:
     env = env or app.env
-    for name, factory in (("ddl_posts", dict), ("ddl_problems", dict), ("ddl_words", dict),
-                          ("ddl_index_docs", set)):
+    for name, factory in (
+        ("ddl_posts", dict),
+        ("ddl_problems", dict),
+        ("ddl_words", dict),
+        ("ddl_index_docs", set),
+    ):
         if not hasattr(env, name):
             setattr(env, name, factory())
 
@@ -81,8 +85,9 @@ def _purge(app: Sphinx, env, docname: str) -> None:
 def _merge(app: Sphinx, env, docnames, other) -> None:
     _init_env(app, env)
     for name in ("ddl_posts", "ddl_problems", "ddl_words"):
-        getattr(env, name).update({d: v for d, v in getattr(other, name, {}).items()
-                                   if d in docnames})
+        getattr(env, name).update(
+            {d: v for d, v in getattr(other, name, {}).items() if d in docnames}
+        )
     env.ddl_index_docs |= {d for d in getattr(other, "ddl_index_docs", set()) if d in docnames}
 
 
@@ -102,8 +107,12 @@ def _source_path(app: Sphinx, docname: str) -> str:
 
 def _log(problem: Problem, docname: str | None) -> None:
     location = (docname, problem.line) if docname else None
-    logger.error(problem.message if docname else str(problem), location=location,
-                 type="ddl", subtype="frontmatter")
+    logger.error(
+        problem.message if docname else str(problem),
+        location=location,
+        type="ddl",
+        subtype="frontmatter",
+    )
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -128,8 +137,9 @@ def _package_definitions(app: Sphinx) -> dict[str, str]:
     """The package's public functions and classes, read once per build."""
     if not hasattr(app, "_ddl_definitions"):
         folder = Path(app.srcdir) / app.config.ddl_package_dir
-        app._ddl_definitions = (checks.package_definitions(folder, Path(app.srcdir))
-                                if folder.is_dir() else {})
+        app._ddl_definitions = (
+            checks.package_definitions(folder, Path(app.srcdir)) if folder.is_dir() else {}
+        )
     return app._ddl_definitions
 
 
@@ -141,8 +151,11 @@ def constant_role(name, rawtext, text, lineno, inliner, options=None, content=No
 
 def _words(doctree: nodes.document) -> int:
     skip = (nodes.literal_block, nodes.math_block, nodes.raw, nodes.comment)
-    return sum(len(node.astext().split()) for node in doctree.findall(nodes.Text)
-               if not any(isinstance(a, skip) for a in _ancestors(node)))
+    return sum(
+        len(node.astext().split())
+        for node in doctree.findall(nodes.Text)
+        if not any(isinstance(a, skip) for a in _ancestors(node))
+    )
 
 
 def _ancestors(node: nodes.Node):
@@ -196,27 +209,52 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
     cross += [(p, doc_of.get(p.path)) for p in more]
     if any(p.comments for p in posts.values()):
         for text in comments.problems(app.config.ddl_giscus):
-            cross.append((Problem("_config.yml", None, "sphinx.config.ddl_giscus",
-                                  *text.split(": expected ", 1)[1].split("; found ", 1)), None))
+            cross.append(
+                (
+                    Problem(
+                        "_config.yml",
+                        None,
+                        "sphinx.config.ddl_giscus",
+                        *text.split(": expected ", 1)[1].split("; found ", 1),
+                    ),
+                    None,
+                )
+            )
     if posts and not _baseurl(app):
-        cross.append((Problem("_config.yml", None, "html.baseurl (html_baseurl)",
-                              "the site's URL, e.g. https://example.github.io/",
-                              "nothing"), None))
+        cross.append(
+            (
+                Problem(
+                    "_config.yml",
+                    None,
+                    "html.baseurl (html_baseurl)",
+                    "the site's URL, e.g. https://example.github.io/",
+                    "nothing",
+                ),
+                None,
+            )
+        )
     for problem, docname in cross:
         _log(problem, docname)
     every = [p for found in env.ddl_problems.values() for p in found] + [p for p, _ in cross]
     if every:
         listing = "\n".join(f"  {p}" for p in sorted(every, key=lambda p: (p.path, p.line or 0)))
-        raise FrontMatterError(f"{len(every)} problem(s) in front matter; nothing was "
-                               f"written:\n{listing}")
+        raise FrontMatterError(
+            f"{len(every)} problem(s) in front matter; nothing was written:\n{listing}"
+        )
     return []
 
 
 def _site_files(app: Sphinx) -> dict[str, str]:
     """Every file the site publishes that a redirect may not replace."""
     files = {f"{d}.html": _source_path(app, d) for d in app.env.found_docs}
-    for name in ("index.html", "genindex.html", "search.html", "py-modindex.html", FEED_FILE,
-                 "sitemap.xml"):
+    for name in (
+        "index.html",
+        "genindex.html",
+        "search.html",
+        "py-modindex.html",
+        FEED_FILE,
+        "sitemap.xml",
+    ):
         files.setdefault(name, f"the site's {name}")
     for tag in blog_index.tags_of(list(app.env.ddl_posts.values())):
         files[f"tags/{slugify(tag)}.html"] = f"the tag page for '{tag}'"
@@ -263,25 +301,36 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     for node in list(doctree.findall(comments_slot)):
         put(node, comments.embed_html(app.config.ddl_giscus))
     for node in list(doctree.findall(post_index)):
-        put(node, blog_index.index_html(list(env.ddl_posts.values()), url,
-                                        lambda p: _image_url(app, p, here), node["series"]))
+        put(
+            node,
+            blog_index.index_html(
+                list(env.ddl_posts.values()),
+                url,
+                lambda p: _image_url(app, p, here),
+                node["series"],
+            ),
+        )
 
 
-def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
-                         doctree) -> None:
+def on_html_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
     posts = app.env.ddl_posts
     if not posts:
         return
     feed_href = relative_uri(app.builder.get_target_uri(pagename), FEED_FILE)
     context["metatags"] = context.get("metatags", "") + (
         f'<link rel="alternate" type="application/atom+xml" '
-        f'title="{escape(_site_title(app.config))}" href="{feed_href}" />\n')
+        f'title="{escape(_site_title(app.config))}" href="{feed_href}" />\n'
+    )
     post = posts.get(pagename)
     if post is None:
         return
     context["metatags"] += social.meta_tags(post)
-    context["meta"] = {**(context.get("meta") or {}),
-                       **social.og_fields(post, _image_url(app, post, None))}
+    context["meta"] = {
+        **(context.get("meta") or {}),
+        **social.og_fields(post, _image_url(app, post, None)),
+    }
 
 
 def on_collect_pages(app: Sphinx):
@@ -291,8 +340,11 @@ def on_collect_pages(app: Sphinx):
         page = f"tags/{slugify(tag)}"
         here = page + ".html"
         body = blog_index.tag_page_html(
-            tag, tagged, lambda p: relative_uri(here, app.builder.get_target_uri(docs[p.path])),
-            lambda p: _image_url(app, p, here))
+            tag,
+            tagged,
+            lambda p, here=here: relative_uri(here, app.builder.get_target_uri(docs[p.path])),
+            lambda p, here=here: _image_url(app, p, here),
+        )
         yield page, {"title": f"Posts tagged “{tag}”", "body": body}, "page.html"
 
 
@@ -305,8 +357,9 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     files, _ = redirects.plan(posts, _site_files(app))
     for name, docname in sorted(files.items()):
         target = app.builder.get_target_uri(docname)
-        page = redirects.redirect_page(relative_uri(name, target), base + target,
-                                       posts[docname].title)
+        page = redirects.redirect_page(
+            relative_uri(name, target), base + target, posts[docname].title
+        )
         path = outdir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
@@ -315,8 +368,14 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         for d, p in sorted(posts.items())
     ]
     (outdir / FEED_FILE).write_bytes(
-        feed.atom(_site_title(app.config), base, base + FEED_FILE, app.config.author or
-                  app.config.project, entries))
+        feed.atom(
+            _site_title(app.config),
+            base,
+            base + FEED_FILE,
+            app.config.author or app.config.project,
+            entries,
+        )
+    )
 
 
 # -- configuration ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ class Entry:
 def rfc3339(date: dt.datetime) -> str:
     """A post's date as Atom wants it; a date without a zone is taken as UTC."""
     if date.tzinfo is None:
-        date = date.replace(tzinfo=dt.timezone.utc)
+        date = date.replace(tzinfo=dt.UTC)
     return date.isoformat().replace("+00:00", "Z")
 
 

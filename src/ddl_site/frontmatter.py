@@ -35,11 +35,24 @@ POST_FIELDS: dict[str, str] = {
     "tags": "a list of tags, e.g. [maths, numpy]",
 }
 #: Older spellings that are still read: ``datePublished`` is ``date``; the rest are ignored.
-LEGACY_FIELDS: dict[str, str | None] = {"datePublished": "date", "layout": None, "include_KaTeX": None}
+LEGACY_FIELDS: dict[str, str | None] = {
+    "datePublished": "date",
+    "layout": None,
+    "include_KaTeX": None,
+}
 #: Keys that belong to the tools (MyST, myst-nb, jupytext, Sphinx) and are passed on untouched.
 TOOL_FIELDS = (
-    "jupytext", "kernelspec", "language_info", "myst", "mystnb", "file_format", "html_meta",
-    "substitutions", "orphan", "nosearch", "tocdepth",
+    "jupytext",
+    "kernelspec",
+    "language_info",
+    "myst",
+    "mystnb",
+    "file_format",
+    "html_meta",
+    "substitutions",
+    "orphan",
+    "nosearch",
+    "tocdepth",
 )
 KNOWN_FIELDS = (*POST_FIELDS, *LEGACY_FIELDS, *TOOL_FIELDS)
 #: Any of these makes a page a post.
@@ -125,8 +138,14 @@ def conflict_markers(text: str, path: str = "<text>") -> list[Problem]:
         match = CONFLICT_MARKER.match(line)
         if match:
             problems.append(
-                Problem(path, number, "merge conflict", "a file with every conflict resolved",
-                        repr(line.strip()), "Keep one side and delete the marker lines.")
+                Problem(
+                    path,
+                    number,
+                    "merge conflict",
+                    "a file with every conflict resolved",
+                    repr(line.strip()),
+                    "Keep one side and delete the marker lines.",
+                )
             )
     return problems
 
@@ -209,8 +228,13 @@ def _yaml_problem(path: str, error: yaml.YAMLError, first_line: int) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = None if mark is None else mark.line + first_line
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return Problem(path, line, "front matter", "YAML between the --- lines",
-                   f"YAML that does not parse ({problem})")
+    return Problem(
+        path,
+        line,
+        "front matter",
+        "YAML between the --- lines",
+        f"YAML that does not parse ({problem})",
+    )
 
 
 def _construct(node: yaml.Node, loader_class=yaml.BaseLoader) -> Any:
@@ -236,8 +260,20 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
     try:
         yaml_text, span = split_front_matter(text)
     except ValueError as error:
-        return Reading(None, [*problems, Problem(path, 1, "front matter",
-                       "a closing --- line after the front matter", f"none ({error})")], text)
+        return Reading(
+            None,
+            [
+                *problems,
+                Problem(
+                    path,
+                    1,
+                    "front matter",
+                    "a closing --- line after the front matter",
+                    f"none ({error})",
+                ),
+            ],
+            text,
+        )
     if yaml_text is None:
         return Reading(None, problems, text)
     first_line = 2  # YAML line 0 is the file's line 2
@@ -247,14 +283,25 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
     try:
         root = yaml.compose(yaml_text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as error:
-        return Reading(None, [_yaml_problem(path, error, first_line)],
-                       _blank_front_matter(text, span))
+        return Reading(
+            None, [_yaml_problem(path, error, first_line)], _blank_front_matter(text, span)
+        )
     if root is None:
         return Reading(None, [], text)
     if not isinstance(root, yaml.MappingNode):
-        return Reading(None, [Problem(path, first_line, "front matter",
-                                      "a mapping of field: value lines",
-                                      f"a YAML {root.id}")], _blank_front_matter(text, span))
+        return Reading(
+            None,
+            [
+                Problem(
+                    path,
+                    first_line,
+                    "front matter",
+                    "a mapping of field: value lines",
+                    f"a YAML {root.id}",
+                )
+            ],
+            _blank_front_matter(text, span),
+        )
 
     raw: dict[str, Any] = {}
     nodes: dict[str, yaml.Node] = {}
@@ -263,14 +310,28 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
         key = str(_construct(key_node))
         line = key_node.start_mark.line + first_line
         if key in lines:
-            problems.append(Problem(path, line, key, "each field once",
-                                    f"a second '{key}' (the first is on line {lines[key]})"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    key,
+                    "each field once",
+                    f"a second '{key}' (the first is on line {lines[key]})",
+                )
+            )
             continue
         if key not in KNOWN_FIELDS:
             guess = nearest(key, KNOWN_FIELDS)
-            problems.append(Problem(
-                path, line, key, "one of " + ", ".join(POST_FIELDS), f"unknown field '{key}'",
-                f"Did you mean '{guess}'?" if guess else ""))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    key,
+                    "one of " + ", ".join(POST_FIELDS),
+                    f"unknown field '{key}'",
+                    f"Did you mean '{guess}'?" if guess else "",
+                )
+            )
             continue
         raw[key] = _construct(value_node)
         nodes[key] = value_node
@@ -278,8 +339,15 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
 
     if "datePublished" in raw:
         if "date" in raw:
-            problems.append(Problem(path, lines["datePublished"], "datePublished",
-                                    "one of date or datePublished", "both"))
+            problems.append(
+                Problem(
+                    path,
+                    lines["datePublished"],
+                    "datePublished",
+                    "one of date or datePublished",
+                    "both",
+                )
+            )
         else:
             raw["date"], lines["date"] = raw.pop("datePublished"), lines["datePublished"]
 
@@ -293,8 +361,9 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
     problems: list[Problem] = []
 
     def bad(name: str, found: str, hint: str = "", expected: str | None = None) -> None:
-        problems.append(Problem(path, lines.get(name), name, expected or POST_FIELDS[name],
-                                found, hint))
+        problems.append(
+            Problem(path, lines.get(name), name, expected or POST_FIELDS[name], found, hint)
+        )
 
     def found(value: Any) -> str:
         if value in (None, ""):
@@ -320,11 +389,19 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
     for name in required:
         if name not in raw:
             kind = "a series post" if "series" in raw else "a post"
-            problems.append(Problem(path, first, name, POST_FIELDS[name],
-                                    f"no '{name}' field in {kind}"))
+            problems.append(
+                Problem(path, first, name, POST_FIELDS[name], f"no '{name}' field in {kind}")
+            )
     if "part" in raw and "series" not in raw:
-        problems.append(Problem(path, lines["part"], "series", POST_FIELDS["series"],
-                                "a part number without a series"))
+        problems.append(
+            Problem(
+                path,
+                lines["part"],
+                "series",
+                POST_FIELDS["series"],
+                "a part number without a series",
+            )
+        )
 
     if "part" in raw:
         try:
@@ -345,13 +422,20 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
         elif re.match(r"^[a-z]+://", image):
             bad("image", f"a URL {image!r}", "Lead images are drawn into book/ by code.")
         else:
-            target = str(PurePosixPath(path).parent / image) if not image.startswith("/") \
+            target = (
+                str(PurePosixPath(path).parent / image)
+                if not image.startswith("/")
                 else image.lstrip("/")
+            )
             target = _normpath(target)
             if exists is not None and not exists(target):
-                bad("image", f"{image!r}, but there is no file {target}",
+                bad(
+                    "image",
+                    f"{image!r}, but there is no file {target}",
                     "Draw it in src/ddl_site/art/ with @drawing(...) from "
-                    "ddl_site.lead_images (or fix the path).", expected="a path to a lead image that exists")
+                    "ddl_site.lead_images (or fix the path).",
+                    expected="a path to a lead image that exists",
+                )
             values["image"] = target
     if "redirect_from" in raw:
         value = raw["redirect_from"]
@@ -362,8 +446,11 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
             urls = []
             for item in items:
                 if re.match(r"^[a-z]+://", item.strip()):
-                    bad("redirect_from", f"a full URL {item!r}",
-                        "Give the path only, e.g. /2018/07/25/OldName.html.")
+                    bad(
+                        "redirect_from",
+                        f"a full URL {item!r}",
+                        "Give the path only, e.g. /2018/07/25/OldName.html.",
+                    )
                 else:
                     urls.append(normalise_url_path(item))
             values["redirect_from"] = tuple(urls)
@@ -442,7 +529,7 @@ def level_one_headings(text: str) -> list[tuple[int, str]]:
         if marker:
             if fence is None:
                 fence = marker.group(1)
-            elif stripped.startswith(fence) and not stripped[len(fence):].strip():
+            elif stripped.startswith(fence) and not stripped[len(fence) :].strip():
                 fence = None
             continue
         if fence is None and re.match(r"^ {0,3}# +\S", line):
@@ -453,9 +540,14 @@ def level_one_headings(text: str) -> list[tuple[int, str]]:
 def check_no_repeated_title(text: str, post: Post) -> list[Problem]:
     """A post's title is its heading; the body must not add another level-1 heading."""
     return [
-        Problem(post.path, line, "title", "the title only in the front matter (the body's "
-                "headings start at ##)", f"a level-1 heading '# {heading}' in the body",
-                "Remove it, or make it a ## section.")
+        Problem(
+            post.path,
+            line,
+            "title",
+            "the title only in the front matter (the body's headings start at ##)",
+            f"a level-1 heading '# {heading}' in the body",
+            "Remove it, or make it a ## section.",
+        )
         for line, heading in level_one_headings(text)
     ]
 
@@ -469,10 +561,15 @@ def check_series(posts: list[Post]) -> list[Problem]:
             continue
         key = (post.series, post.part)
         if key in seen:
-            problems.append(Problem(
-                post.path, post.lines.get("part"), "part",
-                f"a part number not used by another post in the series '{post.series}'",
-                f"{post.part}, already the part of {seen[key].path}"))
+            problems.append(
+                Problem(
+                    post.path,
+                    post.lines.get("part"),
+                    "part",
+                    f"a part number not used by another post in the series '{post.series}'",
+                    f"{post.part}, already the part of {seen[key].path}",
+                )
+            )
         else:
             seen[key] = post
     return problems

@@ -58,9 +58,11 @@ def render(filename: str) -> bytes:
     fig = DRAWINGS[filename]()
     buffer = io.BytesIO()
     fmt = Path(filename).suffix.lstrip(".").lower()
-    kwargs = {"pil_kwargs": {"quality": 85, "optimize": True}} if fmt in {"jpg", "jpeg"} else {
-        "metadata": {"Software": None}
-    }
+    kwargs = (
+        {"pil_kwargs": {"quality": 85, "optimize": True}}
+        if fmt in {"jpg", "jpeg"}
+        else {"metadata": {"Software": None}}
+    )
     fig.savefig(buffer, format=fmt, facecolor=fig.get_facecolor(), **kwargs)
     plt.close(fig)
     return buffer.getvalue()
@@ -80,8 +82,9 @@ def drawing_sources(filename: str) -> dict[str, str]:
     modules = execution.find_modules(packages)
     start = {DRAWINGS[filename].__module__}
     needed = execution.closure(start, execution.import_graph(modules)) | start
-    return {name: execution.file_hash(modules[name].path) for name in sorted(needed)
-            if name in modules}
+    return {
+        name: execution.file_hash(modules[name].path) for name in sorted(needed) if name in modules
+    }
 
 
 def _fingerprint(filename: str) -> str:

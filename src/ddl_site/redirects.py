@@ -46,11 +46,25 @@ def plan(posts: dict[str, Post], pages: dict[str, str]) -> tuple[dict[str, str],
             target = output_file(url)
             expected = "an old URL that no page and no other redirect uses"
             if target in pages:
-                problems.append(Problem(post.path, line, "redirect_from", expected,
-                                        f"{url!r}, which is the address of {pages[target]}"))
+                problems.append(
+                    Problem(
+                        post.path,
+                        line,
+                        "redirect_from",
+                        expected,
+                        f"{url!r}, which is the address of {pages[target]}",
+                    )
+                )
             elif target in files and files[target] != docname:
-                problems.append(Problem(post.path, line, "redirect_from", expected,
-                                        f"{url!r}, already a redirect to {owners[target][0]}"))
+                problems.append(
+                    Problem(
+                        post.path,
+                        line,
+                        "redirect_from",
+                        expected,
+                        f"{url!r}, already a redirect to {owners[target][0]}",
+                    )
+                )
             else:
                 files[target] = docname
                 owners[target] = (post.path, url)

@@ -23,15 +23,18 @@ def by_series(posts: Iterable[Post]) -> dict[str, list[Post]]:
             groups.setdefault(post.series, []).append(post)
     for members in groups.values():
         members.sort(key=lambda p: (p.part, p.path))
-    return dict(sorted(groups.items(), key=lambda item: (item[1][0].date.replace(tzinfo=None),
-                                                           item[0])))
+    return dict(
+        sorted(groups.items(), key=lambda item: (item[1][0].date.replace(tzinfo=None), item[0]))
+    )
 
 
 def neighbours(post: Post, members: list[Post]) -> tuple[Post | None, Post | None]:
     """The previous and next post by part order."""
     index = members.index(post)
-    return (members[index - 1] if index > 0 else None,
-            members[index + 1] if index + 1 < len(members) else None)
+    return (
+        members[index - 1] if index > 0 else None,
+        members[index + 1] if index + 1 < len(members) else None,
+    )
 
 
 def human_date(date: dt.datetime) -> str:
@@ -61,8 +64,10 @@ def header_html(post: Post, words: int, tag_urls: dict[str, str] | None = None) 
         bits.append(f'<span class="ddl-series-name">{escape(post.series)}</span>')
     if post.part is not None:
         bits.append(f'<span class="ddl-part">{part_label(post)}</span>')
-    bits.append(f'<time class="ddl-date" datetime="{machine_date(post.date)}">'
-                f"{human_date(post.date)}</time>")
+    bits.append(
+        f'<time class="ddl-date" datetime="{machine_date(post.date)}">'
+        f"{human_date(post.date)}</time>"
+    )
     bits.append(f'<span class="ddl-reading-time">{reading_minutes(words)} min read</span>')
     html = '<p class="ddl-post-meta">' + ' <span aria-hidden="true">·</span> '.join(bits) + "</p>"
     if post.tags:
@@ -83,23 +88,31 @@ def series_nav_html(post: Post, members: list[Post], urls: dict[str, str]) -> st
     for member in members:
         label = escape(f"{part_label(member)}: {member.title}")
         if member is post or member.path == post.path:
-            items.append(f'<li class="ddl-current"><a aria-current="page" '
-                         f'href="{escape(urls[member.path])}">{label}</a></li>')
+            items.append(
+                f'<li class="ddl-current"><a aria-current="page" '
+                f'href="{escape(urls[member.path])}">{label}</a></li>'
+            )
         else:
             items.append(f'<li><a href="{escape(urls[member.path])}">{label}</a></li>')
     previous, following = neighbours(post, members)
     links = []
     if previous is not None:
-        links.append(f'<a class="ddl-prev" rel="prev" href="{escape(urls[previous.path])}">'
-                     f"← {escape(part_label(previous))}: {escape(previous.title)}</a>")
+        links.append(
+            f'<a class="ddl-prev" rel="prev" href="{escape(urls[previous.path])}">'
+            f"← {escape(part_label(previous))}: {escape(previous.title)}</a>"
+        )
     if following is not None:
-        links.append(f'<a class="ddl-next" rel="next" href="{escape(urls[following.path])}">'
-                     f"{escape(part_label(following))}: {escape(following.title)} →</a>")
+        links.append(
+            f'<a class="ddl-next" rel="next" href="{escape(urls[following.path])}">'
+            f"{escape(part_label(following))}: {escape(following.title)} →</a>"
+        )
     name = escape(post.series or "")
     return (
         f'<nav class="ddl-series-nav" aria-label="Series: {name}">\n'
         f'<p class="ddl-series-nav-title">Series: {name}</p>\n'
-        '<ol class="ddl-series-parts">\n' + "\n".join(items) + "\n</ol>\n"
+        '<ol class="ddl-series-parts">\n'
+        + "\n".join(items)
+        + "\n</ol>\n"
         + (f'<p class="ddl-prev-next">{" ".join(links)}</p>\n' if links else "")
         + "</nav>\n"
     )

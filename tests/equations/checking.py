@@ -37,7 +37,10 @@ RTOL, ATOL = 1e-9, 1e-12
 
 #: Rewrites every sympy-parsed equation gets before parsing (the check may add its own).
 COMMON_REWRITES: tuple[tuple[str, str], ...] = (
-    (r"\!", ""), (r"\,", " "), (r"\;", " "), (r"\quad", " "),
+    (r"\!", ""),
+    (r"\,", " "),
+    (r"\;", " "),
+    (r"\quad", " "),
     ("^{(i)}", ""),  # per-example superscripts: the arrays hold every example
 )
 
@@ -126,15 +129,19 @@ def _parse(latex: str) -> sympy.Expr:
 def evaluate_sympy(check: Check, inputs: dict[str, Any], latex: str | None = None) -> list:
     formula = check.formula
     axis = formula.sum_axis
-    modules = [{"colsum": lambda x: np.sum(x, axis=axis, keepdims=axis is not None),
-                **formula.functions}, "numpy"]
+    modules = [
+        {"colsum": lambda x: np.sum(x, axis=axis, keepdims=axis is not None), **formula.functions},
+        "numpy",
+    ]
     values = []
     for expr in parsed_sides(check, latex):
         names = sorted(expr.free_symbols, key=str)
         missing = [str(s) for s in names if str(s) not in inputs]
         if missing:
-            raise KeyError(f"{check.label}: the parsed formula {expr} uses {missing}, which the "
-                           f"check's inputs do not give (it has {sorted(inputs)})")
+            raise KeyError(
+                f"{check.label}: the parsed formula {expr} uses {missing}, which the "
+                f"check's inputs do not give (it has {sorted(inputs)})"
+            )
         f = sympy.lambdify(names, expr, modules=modules)
         values.append(f(*[inputs[str(s)] for s in names]))
     return values
@@ -161,8 +168,10 @@ def agree(expected, actual, rtol=RTOL, atol=ATOL) -> str | None:
             return f"value {i}: shapes {x.shape} and {y.shape}"
         if not np.allclose(x, y, rtol=rtol, atol=atol):
             worst = float(np.max(np.abs(x - y)))
-            return f"value {i}: the formula gives {x.ravel()[:4]}..., the function " \
-                   f"{y.ravel()[:4]}... (largest difference {worst:.3g})"
+            return (
+                f"value {i}: the formula gives {x.ravel()[:4]}..., the function "
+                f"{y.ravel()[:4]}... (largest difference {worst:.3g})"
+            )
     return None
 
 
@@ -189,9 +198,11 @@ def failures(check: Check, post_latex: str | None, seed: int = 0) -> list[str]:
     if post_latex is None:
         return [f"{check.label}: no post has this label"]
     if post_latex != check.latex:
-        found.append(f"{check.label}: the post's LaTeX changed; the registry has\n"
-                     f"    {check.latex!r}\n  the post has\n    {post_latex!r}\n"
-                     f"  update the check (and its formula) together with the post")
+        found.append(
+            f"{check.label}: the post's LaTeX changed; the registry has\n"
+            f"    {check.latex!r}\n  the post has\n    {post_latex!r}\n"
+            f"  update the check (and its formula) together with the post"
+        )
     rng = np.random.default_rng(seed)
     for draw in range(DRAWS):
         inputs = check.inputs(rng)
@@ -203,8 +214,10 @@ def failures(check: Check, post_latex: str | None, seed: int = 0) -> list[str]:
         for side, expected in enumerate(expected_sides):
             why = agree(expected, actual)
             if why:
-                found.append(f"{check.label} (draw {draw}, side {side + 1}): {check.function} "
-                             f"disagrees with the equation: {why}")
+                found.append(
+                    f"{check.label} (draw {draw}, side {side + 1}): {check.function} "
+                    f"disagrees with the equation: {why}"
+                )
         if found:
             break
     return found

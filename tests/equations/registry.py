@@ -68,8 +68,14 @@ def _per_example(function, Z, Y):
 def _dense(rng, activation, n_in=4, n_out=3, m=6):
     layer = layers.Dense(n_in, n_out, activation, rng=rng)
     layer.params["b"][...] = _normal(rng, n_out, 1)
-    return {"layer": layer, "W": layer.params["W"].copy(), "b": layer.params["b"].copy(),
-            "A": _normal(rng, n_in, m), "dA": _normal(rng, n_out, m), "m": m}
+    return {
+        "layer": layer,
+        "W": layer.params["W"].copy(),
+        "b": layer.params["b"].copy(),
+        "A": _normal(rng, n_in, m),
+        "dA": _normal(rng, n_out, m),
+        "m": m,
+    }
 
 
 def _dense_backward(i):
@@ -79,9 +85,12 @@ def _dense_backward(i):
     return layer.grads["W"].copy(), layer.grads["b"].copy(), dA_prev
 
 
-_DERIVATIVES = {"identity": lambda z: np.ones_like(z), "tanh": lambda z: 1 - np.tanh(z) ** 2,
-                "sigmoid": lambda z: _sigma(z) * (1 - _sigma(z)),
-                "relu": lambda z: (z > 0).astype(float)}
+_DERIVATIVES = {
+    "identity": lambda z: np.ones_like(z),
+    "tanh": lambda z: 1 - np.tanh(z) ** 2,
+    "sigmoid": lambda z: _sigma(z) * (1 - _sigma(z)),
+    "relu": lambda z: (z > 0).astype(float),
+}
 
 
 def _dZ(i):
@@ -91,13 +100,18 @@ def _dZ(i):
 
 
 def _windows(A, f, s, h, w):
-    return A[:, h * s:h * s + f, w * s:w * s + f]
+    return A[:, h * s : h * s + f, w * s : w * s + f]
 
 
 def _conv_inputs(rng, n_C_prev=2, n_C=3, n=6, f=3, m=2):
     s, p = int(rng.integers(1, 3)), int(rng.integers(0, 2))
-    return {"A": _normal(rng, n_C_prev, n, n, m), "W": _normal(rng, n_C, n_C_prev, f, f),
-            "b": _normal(rng, n_C, 1), "s": s, "p": p}
+    return {
+        "A": _normal(rng, n_C_prev, n, n, m),
+        "W": _normal(rng, n_C, n_C_prev, f, f),
+        "b": _normal(rng, n_C, 1),
+        "s": s,
+        "p": p,
+    }
 
 
 def _conv_reference(i):
@@ -139,8 +153,9 @@ def _pool_backward_reference(i, share):
     dA_prev = np.zeros_like(A)
     for h in range(dA.shape[1]):
         for w in range(dA.shape[2]):
-            dA_prev[:, h * s:h * s + f, w * s:w * s + f] += share(
-                _windows(A, f, s, h, w), dA[:, h, w])
+            dA_prev[:, h * s : h * s + f, w * s : w * s + f] += share(
+                _windows(A, f, s, h, w), dA[:, h, w]
+            )
     return dA_prev
 
 
@@ -166,9 +181,15 @@ def _cell(cls, rng, n_x=3, n_a=4, m=5):
     cell = cls(n_x, n_a, rng)
     for value in cell.params.values():
         value[...] = _normal(rng, *value.shape, scale=0.5)
-    return {"cell": cell, "p": {k: v.copy() for k, v in cell.params.items()},
-            "x": _normal(rng, n_x, m), "a": _normal(rng, n_a, m), "c": _normal(rng, n_a, m),
-            "da": _normal(rng, n_a, m), "dc": _normal(rng, n_a, m)}
+    return {
+        "cell": cell,
+        "p": {k: v.copy() for k, v in cell.params.items()},
+        "x": _normal(rng, n_x, m),
+        "a": _normal(rng, n_a, m),
+        "c": _normal(rng, n_a, m),
+        "da": _normal(rng, n_a, m),
+        "dc": _normal(rng, n_a, m),
+    }
 
 
 def _lstm_reference(i):
@@ -184,8 +205,9 @@ def _lstm_reference(i):
 
 def _lstm_graph(i):
     nodes = {k: graph.Node(v.copy()) for k, v in i["p"].items()}
-    a_t, c_t = graph.lstm_step_graph(graph.Node(i["x"]), graph.Node(i["a"]), graph.Node(i["c"]),
-                                     nodes)
+    a_t, c_t = graph.lstm_step_graph(
+        graph.Node(i["x"]), graph.Node(i["a"]), graph.Node(i["c"]), nodes
+    )
     return a_t.value, c_t.value
 
 
@@ -210,7 +232,7 @@ def _rnn_step_backward_reference(i):
     p, m = i["p"], i["x"].shape[1]
     concat = np.concatenate([i["a"], i["x"]])
     a_t = np.tanh(p["W_a"] @ concat + p["b_a"])
-    dz = i["da"] * (1 - a_t ** 2)
+    dz = i["da"] * (1 - a_t**2)
     dconcat = p["W_a"].T @ dz
     n_a = i["a"].shape[0]
     return dz @ concat.T / m, dz.sum(axis=1, keepdims=True) / m, dconcat[:n_a], dconcat[n_a:]
@@ -250,10 +272,14 @@ def _bptt_reference(i):
 
 
 def _optimiser_inputs(rng, steps=3):
-    return {"theta": [_normal(rng, 3, 2), _normal(rng, 3, 1)],
-            "g": [[_normal(rng, 3, 2), _normal(rng, 3, 1)] for _ in range(steps)],
-            "alpha": float(rng.uniform(0.01, 0.5)), "beta": float(rng.uniform(0.5, 0.99)),
-            "beta2": float(rng.uniform(0.9, 0.999)), "eps": 1e-8}
+    return {
+        "theta": [_normal(rng, 3, 2), _normal(rng, 3, 1)],
+        "g": [[_normal(rng, 3, 2), _normal(rng, 3, 1)] for _ in range(steps)],
+        "alpha": float(rng.uniform(0.01, 0.5)),
+        "beta": float(rng.uniform(0.5, 0.99)),
+        "beta2": float(rng.uniform(0.9, 0.999)),
+        "eps": 1e-8,
+    }
 
 
 def _run(optimiser, i):
@@ -286,7 +312,7 @@ def _momentum(i, nesterov=False):
 
 def _adagrad(i):
     def update(theta, g, state, t):
-        G = state["G"] = state.get("G", 0) + g ** 2
+        G = state["G"] = state.get("G", 0) + g**2
         return theta - i["alpha"] / (np.sqrt(G) + i["eps"]) * g
 
     return _reference_run(i, update)
@@ -294,7 +320,7 @@ def _adagrad(i):
 
 def _rmsprop(i):
     def update(theta, g, state, t):
-        s = state["s"] = i["beta"] * state.get("s", 0) + (1 - i["beta"]) * g ** 2
+        s = state["s"] = i["beta"] * state.get("s", 0) + (1 - i["beta"]) * g**2
         return theta - i["alpha"] / (np.sqrt(s) + i["eps"]) * g
 
     return _reference_run(i, update)
@@ -305,8 +331,8 @@ def _adam(i):
 
     def update(theta, g, state, t):
         m = state["m"] = b1 * state.get("m", 0) + (1 - b1) * g
-        v = state["v"] = b2 * state.get("v", 0) + (1 - b2) * g ** 2
-        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        v = state["v"] = b2 * state.get("v", 0) + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         return theta - i["alpha"] * m_hat / (np.sqrt(v_hat) + i["eps"])
 
     return _reference_run(i, update)
@@ -324,12 +350,14 @@ def _central_difference(i):
 
 def _cubic(rng):
     C = _normal(rng, 3, 2)
-    return lambda theta: float(np.sum(C * theta ** 3) + np.sum(np.sin(theta)))
+    return lambda theta: float(np.sum(C * theta**3) + np.sum(np.sin(theta)))
 
 
 def _clip_inputs(rng):
-    return {"g": [_normal(rng, 3, 2, scale=3), _normal(rng, 4)],
-            "tau": float(rng.choice([0.5, 2.0, 50.0]))}
+    return {
+        "g": [_normal(rng, 3, 2, scale=3), _normal(rng, 4)],
+        "tau": float(rng.choice([0.5, 2.0, 50.0])),
+    }
 
 
 def _clip_reference(i):
@@ -344,13 +372,21 @@ def _clip(i):
 
 
 def _penalty_inputs(rng):
-    return {"weights": [_normal(rng, 3, 4), _normal(rng, 2, 3)], "lambda": float(rng.uniform(0, 2)),
-            "m": int(rng.integers(1, 50)), "W": _normal(rng, 3, 4), "dW": _normal(rng, 3, 4)}
+    return {
+        "weights": [_normal(rng, 3, 4), _normal(rng, 2, 3)],
+        "lambda": float(rng.uniform(0, 2)),
+        "m": int(rng.integers(1, 50)),
+        "W": _normal(rng, 3, 4),
+        "dW": _normal(rng, 3, 4),
+    }
 
 
 def _dropout_inputs(rng):
-    return {"A": _normal(rng, 5, 8), "p": float(rng.uniform(0.2, 0.9)),
-            "seed": int(rng.integers(1 << 30))}
+    return {
+        "A": _normal(rng, 5, 8),
+        "p": float(rng.uniform(0.2, 0.9)),
+        "seed": int(rng.integers(1 << 30)),
+    }
 
 
 def _dropout_reference(i):
@@ -383,8 +419,11 @@ def _binary(rng, m=8):
 
 def _f1_inputs(rng):
     c = _counts(*_labels(rng))
-    return {**c, "p": c["T_{P}"] / (c["T_{P}"] + c["F_{P}"]),
-            "r": c["T_{P}"] / (c["T_{P}"] + c["F_{N}"])}
+    return {
+        **c,
+        "p": c["T_{P}"] / (c["T_{P}"] + c["F_{P}"]),
+        "r": c["T_{P}"] / (c["T_{P}"] + c["F_{N}"]),
+    }
 
 
 def _with_dZ(inputs, rng):
@@ -451,7 +490,7 @@ def _lstm_step_backward_reference(i):
     d_gamma["f"], d_gamma["i"] = dc * c, dc * c_tilde
     dc_tilde, dc_prev = dc * gamma["i"], dc * gamma["f"]
     dz = {g: d_gamma[g] * gamma[g] * (1 - gamma[g]) for g in "fio"}
-    dz["c"] = dc_tilde * (1 - c_tilde ** 2)
+    dz["c"] = dc_tilde * (1 - c_tilde**2)
     grads = {}
     for g in "fico":
         grads[f"W_{g}"] = dz[g] @ concat.T / m
@@ -594,317 +633,696 @@ SIGMA = {"sigma": _sigma}
 
 CHECKS = [
     # Part 2: Linear and Logistic Regression
-    Check("eq-linear-regression", LATEX["eq-linear-regression"], "ddl.linear.linear_forward",
-          Numpy(lambda i: i["W"] @ i["X"] + i["b"]),
-          lambda rng: {"W": _normal(rng, 1, 4), "b": _normal(rng, 1, 1), "X": _normal(rng, 4, 9)},
-          lambda i: linear.linear_forward(i["W"], i["b"], i["X"])),
-    Check("eq-logistic-regression", LATEX["eq-logistic-regression"], "ddl.linear.logistic_forward",
-          Numpy(lambda i: _sigma(i["W"] @ i["X"] + i["b"])),
-          lambda rng: {"W": _normal(rng, 1, 4), "b": _normal(rng, 1, 1), "X": _normal(rng, 4, 9)},
-          lambda i: linear.logistic_forward(i["W"], i["b"], i["X"])),
-    Check("eq-sigmoid", LATEX["eq-sigmoid"], "ddl.activations.sigmoid", S(),
-          lambda rng: {"z": _normal(rng, 3, 7, scale=5)},
-          lambda i: activations.sigmoid(i["z"])),
-    Check("eq-accuracy", LATEX["eq-accuracy"], "ddl.metrics.accuracy",
-          Numpy(lambda i: np.mean(i["y_hat"] == i["y"])),
-          lambda rng: dict(zip(("y", "y_hat"), _labels(rng))),
-          lambda i: metrics.accuracy(i["y"], i["y_hat"])),
+    Check(
+        "eq-linear-regression",
+        LATEX["eq-linear-regression"],
+        "ddl.linear.linear_forward",
+        Numpy(lambda i: i["W"] @ i["X"] + i["b"]),
+        lambda rng: {"W": _normal(rng, 1, 4), "b": _normal(rng, 1, 1), "X": _normal(rng, 4, 9)},
+        lambda i: linear.linear_forward(i["W"], i["b"], i["X"]),
+    ),
+    Check(
+        "eq-logistic-regression",
+        LATEX["eq-logistic-regression"],
+        "ddl.linear.logistic_forward",
+        Numpy(lambda i: _sigma(i["W"] @ i["X"] + i["b"])),
+        lambda rng: {"W": _normal(rng, 1, 4), "b": _normal(rng, 1, 1), "X": _normal(rng, 4, 9)},
+        lambda i: linear.logistic_forward(i["W"], i["b"], i["X"]),
+    ),
+    Check(
+        "eq-sigmoid",
+        LATEX["eq-sigmoid"],
+        "ddl.activations.sigmoid",
+        S(),
+        lambda rng: {"z": _normal(rng, 3, 7, scale=5)},
+        lambda i: activations.sigmoid(i["z"]),
+    ),
+    Check(
+        "eq-accuracy",
+        LATEX["eq-accuracy"],
+        "ddl.metrics.accuracy",
+        Numpy(lambda i: np.mean(i["y_hat"] == i["y"])),
+        lambda rng: dict(zip(("y", "y_hat"), _labels(rng))),
+        lambda i: metrics.accuracy(i["y"], i["y_hat"]),
+    ),
     # Part 3: Learning Through Gradient Descent
-    Check("eq-mse", LATEX["eq-mse"], "ddl.losses.mean_squared_error",
-          S(rewrites=((r"\hat{y}", "y_{h}"),)),
-          lambda rng: {"y_{h}": _normal(rng, 1, 8), "y": _normal(rng, 1, 8), "m": 8},
-          lambda i: losses.mean_squared_error(i["y_{h}"], i["y"])),
-    Check("eq-bce", LATEX["eq-bce"], "ddl.losses.binary_cross_entropy",
-          S(rewrites=((r"\hat{y}", "y_{h}"),)),
-          _binary,
-          lambda i: losses.binary_cross_entropy(i["z"], i["y"])),
-    Check("eq-softplus", LATEX["eq-softplus"], "ddl.losses.softplus", S(),
-          lambda rng: {"z": _normal(rng, 3, 7, scale=5)},
-          lambda i: losses.softplus(i["z"])),
-    Check("eq-bce-logits", LATEX["eq-bce-logits"], "ddl.losses.binary_cross_entropy",
-          S(rewrites=((r"\operatorname{softplus}", "S"),), functions={"S": _softplus}),
-          lambda rng: {"z": _normal(rng, 1, 8, scale=3),
-                       "y": rng.integers(0, 2, (1, 8)).astype(float)},
-          lambda i: _per_example(losses.binary_cross_entropy, i["z"], i["y"]),
-          note="per example: the function's mean over one example is that example's loss"),
-    Check("eq-sigmoid-prime", LATEX["eq-sigmoid-prime"], "ddl.activations.sigmoid_prime",
-          S(functions=SIGMA), lambda rng: {"z": _normal(rng, 3, 7, scale=4)},
-          lambda i: activations.sigmoid_prime(i["z"])),
-    Check("eq-mse-gradient", LATEX["eq-mse-gradient"], "ddl.losses.mean_squared_error_gradient",
-          S(rewrites=((r"\hat{y}", "y_{h}"),)),
-          lambda rng: {"y_{h}": _normal(rng, 1, 8), "y": _normal(rng, 1, 8)},
-          lambda i: losses.mean_squared_error_gradient(i["y_{h}"], i["y"])),
-    Check("eq-linear-gradients", LATEX["eq-linear-gradients"], "ddl.linear.gradients",
-          Numpy(lambda i: ((i["Y_hat"] - i["Y"]) @ i["X"].T / 9,
-                           np.sum(i["Y_hat"] - i["Y"], axis=1, keepdims=True) / 9)),
-          lambda rng: {"Y_hat": _normal(rng, 1, 9), "Y": _normal(rng, 1, 9),
-                       "X": _normal(rng, 4, 9)},
-          lambda i: linear.gradients(i["Y_hat"], i["Y"], i["X"])),
-    Check("eq-bce-gradient", LATEX["eq-bce-gradient"], "ddl.losses.binary_cross_entropy_gradient",
-          S(sides=(2,), rewrites=((r"\hat{y}", "y_{h}"),)),
-          _binary,
-          lambda i: losses.binary_cross_entropy_gradient(i["z"], i["y"])),
-    Check("eq-gd-update", LATEX["eq-gd-update"], "ddl.optimisers.GradientDescent",
-          Numpy(lambda i: [t - i["alpha"] * g for t, g in zip(i["theta"], i["g"][0])]),
-          lambda rng: _optimiser_inputs(rng, steps=1),
-          lambda i: _run(optimisers.GradientDescent(i["alpha"]), i)),
-    Check("eq-central-difference", LATEX["eq-central-difference"],
-          "ddl.gradcheck.numerical_gradient", Numpy(_central_difference),
-          lambda rng: {"J": _cubic(rng), "theta": _normal(rng, 3, 2), "eps": 1e-6},
-          lambda i: gradcheck.numerical_gradient(i["J"], i["theta"], i["eps"])),
-    Check("eq-relative-error", LATEX["eq-relative-error"], "ddl.gradcheck.relative_error",
-          Numpy(lambda i: np.linalg.norm(i["g"] - i["g_tilde"])
-                / (np.linalg.norm(i["g"]) + np.linalg.norm(i["g_tilde"]))),
-          lambda rng: {"g": _normal(rng, 5, 2), "g_tilde": _normal(rng, 5, 2)},
-          lambda i: gradcheck.relative_error(i["g"], i["g_tilde"])),
-    Check("eq-precision", LATEX["eq-precision"], "ddl.metrics.precision",
-          S(rewrites=(("TP", "T_{P}"), ("FP", "F_{P}"))),
-          lambda rng: _counts(*_labels(rng)),
-          lambda i: metrics.precision(i["y"], i["y_hat"])),
-    Check("eq-recall", LATEX["eq-recall"], "ddl.metrics.recall",
-          S(rewrites=(("TP", "T_{P}"), ("FN", "F_{N}"))),
-          lambda rng: _counts(*_labels(rng)),
-          lambda i: metrics.recall(i["y"], i["y_hat"])),
-    Check("eq-f1", LATEX["eq-f1"], "ddl.metrics.f1_score",
-          S(rewrites=((r"\text{precision}", " p "), (r"\text{recall}", " r "), ("TP", "T_{P}"),
-                      ("FP", "F_{P}"), ("FN", "F_{N}"))),
-          _f1_inputs,
-          lambda i: metrics.f1_score(i["y"], i["y_hat"])),
+    Check(
+        "eq-mse",
+        LATEX["eq-mse"],
+        "ddl.losses.mean_squared_error",
+        S(rewrites=((r"\hat{y}", "y_{h}"),)),
+        lambda rng: {"y_{h}": _normal(rng, 1, 8), "y": _normal(rng, 1, 8), "m": 8},
+        lambda i: losses.mean_squared_error(i["y_{h}"], i["y"]),
+    ),
+    Check(
+        "eq-bce",
+        LATEX["eq-bce"],
+        "ddl.losses.binary_cross_entropy",
+        S(rewrites=((r"\hat{y}", "y_{h}"),)),
+        _binary,
+        lambda i: losses.binary_cross_entropy(i["z"], i["y"]),
+    ),
+    Check(
+        "eq-softplus",
+        LATEX["eq-softplus"],
+        "ddl.losses.softplus",
+        S(),
+        lambda rng: {"z": _normal(rng, 3, 7, scale=5)},
+        lambda i: losses.softplus(i["z"]),
+    ),
+    Check(
+        "eq-bce-logits",
+        LATEX["eq-bce-logits"],
+        "ddl.losses.binary_cross_entropy",
+        S(rewrites=((r"\operatorname{softplus}", "S"),), functions={"S": _softplus}),
+        lambda rng: {
+            "z": _normal(rng, 1, 8, scale=3),
+            "y": rng.integers(0, 2, (1, 8)).astype(float),
+        },
+        lambda i: _per_example(losses.binary_cross_entropy, i["z"], i["y"]),
+        note="per example: the function's mean over one example is that example's loss",
+    ),
+    Check(
+        "eq-sigmoid-prime",
+        LATEX["eq-sigmoid-prime"],
+        "ddl.activations.sigmoid_prime",
+        S(functions=SIGMA),
+        lambda rng: {"z": _normal(rng, 3, 7, scale=4)},
+        lambda i: activations.sigmoid_prime(i["z"]),
+    ),
+    Check(
+        "eq-mse-gradient",
+        LATEX["eq-mse-gradient"],
+        "ddl.losses.mean_squared_error_gradient",
+        S(rewrites=((r"\hat{y}", "y_{h}"),)),
+        lambda rng: {"y_{h}": _normal(rng, 1, 8), "y": _normal(rng, 1, 8)},
+        lambda i: losses.mean_squared_error_gradient(i["y_{h}"], i["y"]),
+    ),
+    Check(
+        "eq-linear-gradients",
+        LATEX["eq-linear-gradients"],
+        "ddl.linear.gradients",
+        Numpy(
+            lambda i: (
+                (i["Y_hat"] - i["Y"]) @ i["X"].T / 9,
+                np.sum(i["Y_hat"] - i["Y"], axis=1, keepdims=True) / 9,
+            )
+        ),
+        lambda rng: {"Y_hat": _normal(rng, 1, 9), "Y": _normal(rng, 1, 9), "X": _normal(rng, 4, 9)},
+        lambda i: linear.gradients(i["Y_hat"], i["Y"], i["X"]),
+    ),
+    Check(
+        "eq-bce-gradient",
+        LATEX["eq-bce-gradient"],
+        "ddl.losses.binary_cross_entropy_gradient",
+        S(sides=(2,), rewrites=((r"\hat{y}", "y_{h}"),)),
+        _binary,
+        lambda i: losses.binary_cross_entropy_gradient(i["z"], i["y"]),
+    ),
+    Check(
+        "eq-gd-update",
+        LATEX["eq-gd-update"],
+        "ddl.optimisers.GradientDescent",
+        Numpy(lambda i: [t - i["alpha"] * g for t, g in zip(i["theta"], i["g"][0])]),
+        lambda rng: _optimiser_inputs(rng, steps=1),
+        lambda i: _run(optimisers.GradientDescent(i["alpha"]), i),
+    ),
+    Check(
+        "eq-central-difference",
+        LATEX["eq-central-difference"],
+        "ddl.gradcheck.numerical_gradient",
+        Numpy(_central_difference),
+        lambda rng: {"J": _cubic(rng), "theta": _normal(rng, 3, 2), "eps": 1e-6},
+        lambda i: gradcheck.numerical_gradient(i["J"], i["theta"], i["eps"]),
+    ),
+    Check(
+        "eq-relative-error",
+        LATEX["eq-relative-error"],
+        "ddl.gradcheck.relative_error",
+        Numpy(
+            lambda i: (
+                np.linalg.norm(i["g"] - i["g_tilde"])
+                / (np.linalg.norm(i["g"]) + np.linalg.norm(i["g_tilde"]))
+            )
+        ),
+        lambda rng: {"g": _normal(rng, 5, 2), "g_tilde": _normal(rng, 5, 2)},
+        lambda i: gradcheck.relative_error(i["g"], i["g_tilde"]),
+    ),
+    Check(
+        "eq-precision",
+        LATEX["eq-precision"],
+        "ddl.metrics.precision",
+        S(rewrites=(("TP", "T_{P}"), ("FP", "F_{P}"))),
+        lambda rng: _counts(*_labels(rng)),
+        lambda i: metrics.precision(i["y"], i["y_hat"]),
+    ),
+    Check(
+        "eq-recall",
+        LATEX["eq-recall"],
+        "ddl.metrics.recall",
+        S(rewrites=(("TP", "T_{P}"), ("FN", "F_{N}"))),
+        lambda rng: _counts(*_labels(rng)),
+        lambda i: metrics.recall(i["y"], i["y_hat"]),
+    ),
+    Check(
+        "eq-f1",
+        LATEX["eq-f1"],
+        "ddl.metrics.f1_score",
+        S(
+            rewrites=(
+                (r"\text{precision}", " p "),
+                (r"\text{recall}", " r "),
+                ("TP", "T_{P}"),
+                ("FP", "F_{P}"),
+                ("FN", "F_{N}"),
+            )
+        ),
+        _f1_inputs,
+        lambda i: metrics.f1_score(i["y"], i["y_hat"]),
+    ),
     # Part 4: FeedForward Neural Networks
-    Check("eq-tanh", LATEX["eq-tanh"], "ddl.activations.tanh", S(functions=SIGMA),
-          lambda rng: {"z": _normal(rng, 3, 7, scale=3)},
-          lambda i: activations.tanh(i["z"])),
-    Check("eq-tanh-prime", LATEX["eq-tanh-prime"], "ddl.activations.tanh_prime", S(),
-          lambda rng: {"z": _normal(rng, 3, 7, scale=3)},
-          lambda i: activations.tanh_prime(i["z"])),
-    Check("eq-relu", LATEX["eq-relu"], "ddl.activations.relu",
-          S(rewrites=((r"\max", "M"),), functions={"M": np.maximum}),
-          lambda rng: {"z": _normal(rng, 3, 7)},
-          lambda i: activations.relu(i["z"])),
-    Check("eq-relu-prime", LATEX["eq-relu-prime"], "ddl.activations.relu_prime",
-          Numpy(lambda i: np.where(i["z"] > 0, 1.0, 0.0)),
-          lambda rng: {"z": np.append(_normal(rng, 20), 0.0)},
-          lambda i: activations.relu_prime(i["z"])),
-    Check("eq-leaky-relu", LATEX["eq-leaky-relu"], "ddl.activations.leaky_relu",
-          Numpy(lambda i: np.where(i["z"] > 0, i["z"], i["a"] * i["z"])),
-          lambda rng: {"z": _normal(rng, 3, 7), "a": float(rng.uniform(0.01, 0.3))},
-          lambda i: activations.leaky_relu(i["z"], alpha=i["a"])),
-    Check("eq-leaky-relu-prime", LATEX["eq-leaky-relu-prime"], "ddl.activations.leaky_relu_prime",
-          Numpy(lambda i: np.where(i["z"] > 0, 1.0, i["a"])),
-          lambda rng: {"z": np.append(_normal(rng, 20), 0.0), "a": float(rng.uniform(0.01, 0.3))},
-          lambda i: activations.leaky_relu_prime(i["z"], alpha=i["a"])),
-    Check("eq-dense-forward", LATEX["eq-dense-forward"], "ddl.layers.Dense.forward",
-          Numpy(lambda i: i["W"] @ i["A"] + i["b"]),
-          lambda rng: _dense(rng, "identity"),
-          lambda i: i["layer"].forward(i["A"])),
-    Check("eq-activation", LATEX["eq-activation"], "ddl.layers.Dense.forward",
-          Numpy(lambda i: np.tanh(i["W"] @ i["A"] + i["b"])),
-          lambda rng: _dense(rng, "tanh"),
-          lambda i: i["layer"].forward(i["A"])),
-    Check("eq-init-he", LATEX["eq-init-he"], "ddl.initialisers.he",
-          Numpy(lambda i: math.sqrt(2 / i["shape"][1])
-                * np.random.default_rng(i["seed"]).standard_normal(i["shape"])),
-          lambda rng: {"shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
-                       "seed": int(rng.integers(1 << 30))},
-          lambda i: initialisers.he(i["shape"], np.random.default_rng(i["seed"])),
-          note="N(0, 2/n) drawn as sqrt(2/n) times a standard normal from the same generator"),
+    Check(
+        "eq-tanh",
+        LATEX["eq-tanh"],
+        "ddl.activations.tanh",
+        S(functions=SIGMA),
+        lambda rng: {"z": _normal(rng, 3, 7, scale=3)},
+        lambda i: activations.tanh(i["z"]),
+    ),
+    Check(
+        "eq-tanh-prime",
+        LATEX["eq-tanh-prime"],
+        "ddl.activations.tanh_prime",
+        S(),
+        lambda rng: {"z": _normal(rng, 3, 7, scale=3)},
+        lambda i: activations.tanh_prime(i["z"]),
+    ),
+    Check(
+        "eq-relu",
+        LATEX["eq-relu"],
+        "ddl.activations.relu",
+        S(rewrites=((r"\max", "M"),), functions={"M": np.maximum}),
+        lambda rng: {"z": _normal(rng, 3, 7)},
+        lambda i: activations.relu(i["z"]),
+    ),
+    Check(
+        "eq-relu-prime",
+        LATEX["eq-relu-prime"],
+        "ddl.activations.relu_prime",
+        Numpy(lambda i: np.where(i["z"] > 0, 1.0, 0.0)),
+        lambda rng: {"z": np.append(_normal(rng, 20), 0.0)},
+        lambda i: activations.relu_prime(i["z"]),
+    ),
+    Check(
+        "eq-leaky-relu",
+        LATEX["eq-leaky-relu"],
+        "ddl.activations.leaky_relu",
+        Numpy(lambda i: np.where(i["z"] > 0, i["z"], i["a"] * i["z"])),
+        lambda rng: {"z": _normal(rng, 3, 7), "a": float(rng.uniform(0.01, 0.3))},
+        lambda i: activations.leaky_relu(i["z"], alpha=i["a"]),
+    ),
+    Check(
+        "eq-leaky-relu-prime",
+        LATEX["eq-leaky-relu-prime"],
+        "ddl.activations.leaky_relu_prime",
+        Numpy(lambda i: np.where(i["z"] > 0, 1.0, i["a"])),
+        lambda rng: {"z": np.append(_normal(rng, 20), 0.0), "a": float(rng.uniform(0.01, 0.3))},
+        lambda i: activations.leaky_relu_prime(i["z"], alpha=i["a"]),
+    ),
+    Check(
+        "eq-dense-forward",
+        LATEX["eq-dense-forward"],
+        "ddl.layers.Dense.forward",
+        Numpy(lambda i: i["W"] @ i["A"] + i["b"]),
+        lambda rng: _dense(rng, "identity"),
+        lambda i: i["layer"].forward(i["A"]),
+    ),
+    Check(
+        "eq-activation",
+        LATEX["eq-activation"],
+        "ddl.layers.Dense.forward",
+        Numpy(lambda i: np.tanh(i["W"] @ i["A"] + i["b"])),
+        lambda rng: _dense(rng, "tanh"),
+        lambda i: i["layer"].forward(i["A"]),
+    ),
+    Check(
+        "eq-init-he",
+        LATEX["eq-init-he"],
+        "ddl.initialisers.he",
+        Numpy(
+            lambda i: (
+                math.sqrt(2 / i["shape"][1])
+                * np.random.default_rng(i["seed"]).standard_normal(i["shape"])
+            )
+        ),
+        lambda rng: {
+            "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
+            "seed": int(rng.integers(1 << 30)),
+        },
+        lambda i: initialisers.he(i["shape"], np.random.default_rng(i["seed"])),
+        note="N(0, 2/n) drawn as sqrt(2/n) times a standard normal from the same generator",
+    ),
     # Part 5: Backpropagation
-    Check("eq-backprop-dz", LATEX["eq-backprop-dz"], "ddl.activations.Activation",
-          Numpy(lambda i: [i["dA"] * _DERIVATIVES[name](i["Z"]) for name in i["names"]]),
-          lambda rng: {"Z": _normal(rng, 3, 6), "dA": _normal(rng, 3, 6),
-                       "names": ("identity", "sigmoid", "tanh", "relu")},
-          lambda i: [activations.ACTIVATIONS[name].backward(
-              i["dA"], i["Z"], activations.ACTIVATIONS[name].forward(i["Z"]))
-              for name in i["names"]]),
-    Check("eq-backprop-dz", LATEX["eq-backprop-dz"], "ddl.layers.Dense.backward",
-          Numpy(lambda i: i["W"].T @ _dZ(i)),
-          lambda rng: _dense(rng, "tanh"),
-          lambda i: _dense_backward(i)[2],
-          note="dZ seen through dA_prev = Wᵀ dZ"),
-    Check("eq-backprop-dw", LATEX["eq-backprop-dw"], "ddl.layers.Dense.backward",
-          Numpy(lambda i: _dZ(i) @ i["A"].T / i["m"]),
-          lambda rng: _dense(rng, "tanh"),
-          lambda i: _dense_backward(i)[0]),
-    Check("eq-backprop-db", LATEX["eq-backprop-db"], "ddl.layers.Dense.backward",
-          Numpy(lambda i: np.sum(_dZ(i), axis=1, keepdims=True) / i["m"]),
-          lambda rng: _dense(rng, "tanh"),
-          lambda i: _dense_backward(i)[1]),
-    Check("eq-backprop-da-prev", LATEX["eq-backprop-da-prev"], "ddl.layers.Dense.backward",
-          Numpy(lambda i: i["W"].T @ _dZ(i)),
-          lambda rng: _dense(rng, "tanh"),
-          lambda i: _dense_backward(i)[2]),
+    Check(
+        "eq-backprop-dz",
+        LATEX["eq-backprop-dz"],
+        "ddl.activations.Activation",
+        Numpy(lambda i: [i["dA"] * _DERIVATIVES[name](i["Z"]) for name in i["names"]]),
+        lambda rng: {
+            "Z": _normal(rng, 3, 6),
+            "dA": _normal(rng, 3, 6),
+            "names": ("identity", "sigmoid", "tanh", "relu"),
+        },
+        lambda i: [
+            activations.ACTIVATIONS[name].backward(
+                i["dA"], i["Z"], activations.ACTIVATIONS[name].forward(i["Z"])
+            )
+            for name in i["names"]
+        ],
+    ),
+    Check(
+        "eq-backprop-dz",
+        LATEX["eq-backprop-dz"],
+        "ddl.layers.Dense.backward",
+        Numpy(lambda i: i["W"].T @ _dZ(i)),
+        lambda rng: _dense(rng, "tanh"),
+        lambda i: _dense_backward(i)[2],
+        note="dZ seen through dA_prev = Wᵀ dZ",
+    ),
+    Check(
+        "eq-backprop-dw",
+        LATEX["eq-backprop-dw"],
+        "ddl.layers.Dense.backward",
+        Numpy(lambda i: _dZ(i) @ i["A"].T / i["m"]),
+        lambda rng: _dense(rng, "tanh"),
+        lambda i: _dense_backward(i)[0],
+    ),
+    Check(
+        "eq-backprop-db",
+        LATEX["eq-backprop-db"],
+        "ddl.layers.Dense.backward",
+        Numpy(lambda i: np.sum(_dZ(i), axis=1, keepdims=True) / i["m"]),
+        lambda rng: _dense(rng, "tanh"),
+        lambda i: _dense_backward(i)[1],
+    ),
+    Check(
+        "eq-backprop-da-prev",
+        LATEX["eq-backprop-da-prev"],
+        "ddl.layers.Dense.backward",
+        Numpy(lambda i: i["W"].T @ _dZ(i)),
+        lambda rng: _dense(rng, "tanh"),
+        lambda i: _dense_backward(i)[2],
+    ),
     # Part 6: Optimising Gradient Descent
-    Check("eq-momentum", LATEX["eq-momentum"], "ddl.optimisers.Momentum", Numpy(_momentum),
-          _optimiser_inputs, lambda i: _run(optimisers.Momentum(i["alpha"], i["beta"]), i)),
-    Check("eq-nesterov", LATEX["eq-nesterov"], "ddl.optimisers.Nesterov",
-          Numpy(lambda i: _momentum(i, nesterov=True)),
-          _optimiser_inputs, lambda i: _run(optimisers.Nesterov(i["alpha"], i["beta"]), i)),
-    Check("eq-adagrad", LATEX["eq-adagrad"], "ddl.optimisers.AdaGrad", Numpy(_adagrad),
-          _optimiser_inputs, lambda i: _run(optimisers.AdaGrad(i["alpha"], i["eps"]), i)),
-    Check("eq-rmsprop", LATEX["eq-rmsprop"], "ddl.optimisers.RMSProp", Numpy(_rmsprop),
-          _optimiser_inputs,
-          lambda i: _run(optimisers.RMSProp(i["alpha"], i["beta"], i["eps"]), i)),
-    Check("eq-adam", LATEX["eq-adam"], "ddl.optimisers.Adam", Numpy(_adam),
-          _optimiser_inputs,
-          lambda i: _run(optimisers.Adam(i["alpha"], i["beta"], i["beta2"], i["eps"]), i)),
-    Check("eq-lr-exponential-decay", LATEX["eq-lr-exponential-decay"],
-          "ddl.schedules.ExponentialDecay", S(),
-          lambda rng: {"alpha_{0}": float(rng.uniform(0.01, 1)), "k": float(rng.uniform(0, 0.1)),
-                       "t": int(rng.integers(0, 100))},
-          lambda i: schedules.ExponentialDecay(i["alpha_{0}"], i["k"])(i["t"])),
-    Check("eq-lr-inverse-time-decay", LATEX["eq-lr-inverse-time-decay"],
-          "ddl.schedules.InverseTimeDecay", S(),
-          lambda rng: {"alpha_{0}": float(rng.uniform(0.01, 1)), "k": float(rng.uniform(0, 0.1)),
-                       "t": int(rng.integers(0, 100))},
-          lambda i: schedules.InverseTimeDecay(i["alpha_{0}"], i["k"])(i["t"])),
+    Check(
+        "eq-momentum",
+        LATEX["eq-momentum"],
+        "ddl.optimisers.Momentum",
+        Numpy(_momentum),
+        _optimiser_inputs,
+        lambda i: _run(optimisers.Momentum(i["alpha"], i["beta"]), i),
+    ),
+    Check(
+        "eq-nesterov",
+        LATEX["eq-nesterov"],
+        "ddl.optimisers.Nesterov",
+        Numpy(lambda i: _momentum(i, nesterov=True)),
+        _optimiser_inputs,
+        lambda i: _run(optimisers.Nesterov(i["alpha"], i["beta"]), i),
+    ),
+    Check(
+        "eq-adagrad",
+        LATEX["eq-adagrad"],
+        "ddl.optimisers.AdaGrad",
+        Numpy(_adagrad),
+        _optimiser_inputs,
+        lambda i: _run(optimisers.AdaGrad(i["alpha"], i["eps"]), i),
+    ),
+    Check(
+        "eq-rmsprop",
+        LATEX["eq-rmsprop"],
+        "ddl.optimisers.RMSProp",
+        Numpy(_rmsprop),
+        _optimiser_inputs,
+        lambda i: _run(optimisers.RMSProp(i["alpha"], i["beta"], i["eps"]), i),
+    ),
+    Check(
+        "eq-adam",
+        LATEX["eq-adam"],
+        "ddl.optimisers.Adam",
+        Numpy(_adam),
+        _optimiser_inputs,
+        lambda i: _run(optimisers.Adam(i["alpha"], i["beta"], i["beta2"], i["eps"]), i),
+    ),
+    Check(
+        "eq-lr-exponential-decay",
+        LATEX["eq-lr-exponential-decay"],
+        "ddl.schedules.ExponentialDecay",
+        S(),
+        lambda rng: {
+            "alpha_{0}": float(rng.uniform(0.01, 1)),
+            "k": float(rng.uniform(0, 0.1)),
+            "t": int(rng.integers(0, 100)),
+        },
+        lambda i: schedules.ExponentialDecay(i["alpha_{0}"], i["k"])(i["t"]),
+    ),
+    Check(
+        "eq-lr-inverse-time-decay",
+        LATEX["eq-lr-inverse-time-decay"],
+        "ddl.schedules.InverseTimeDecay",
+        S(),
+        lambda rng: {
+            "alpha_{0}": float(rng.uniform(0.01, 1)),
+            "k": float(rng.uniform(0, 0.1)),
+            "t": int(rng.integers(0, 100)),
+        },
+        lambda i: schedules.InverseTimeDecay(i["alpha_{0}"], i["k"])(i["t"]),
+    ),
     # Part 7: Debugging the Learning Curve
-    Check("eq-l2-penalty", LATEX["eq-l2-penalty"], "ddl.regularisation.l2_penalty",
-          Numpy(lambda i: i["J"] + i["lambda"] / (2 * i["m"])
-                * sum(np.sum(W ** 2) for W in i["weights"])),
-          lambda rng: {**_penalty_inputs(rng), "J": float(rng.uniform(0, 3))},
-          lambda i: i["J"] + regularisation.l2_penalty(i["weights"], i["lambda"], i["m"])),
-    Check("eq-l1-penalty", LATEX["eq-l1-penalty"], "ddl.regularisation.l1_penalty",
-          Numpy(lambda i: i["J"] + i["lambda"] / i["m"]
-                * sum(np.sum(np.abs(W)) for W in i["weights"])),
-          lambda rng: {**_penalty_inputs(rng), "J": float(rng.uniform(0, 3))},
-          lambda i: i["J"] + regularisation.l1_penalty(i["weights"], i["lambda"], i["m"])),
-    Check("eq-l2-gradient", LATEX["eq-l2-gradient"], "ddl.regularisation.l2_gradient",
-          Numpy(lambda i: i["dW"] + i["lambda"] / i["m"] * i["W"]),
-          _penalty_inputs,
-          lambda i: i["dW"] + regularisation.l2_gradient(i["W"], i["lambda"], i["m"])),
-    Check("eq-l1-gradient", LATEX["eq-l1-gradient"], "ddl.regularisation.l1_gradient",
-          Numpy(lambda i: i["dW"] + i["lambda"] / i["m"] * np.sign(i["W"])),
-          _penalty_inputs,
-          lambda i: i["dW"] + regularisation.l1_gradient(i["W"], i["lambda"], i["m"])),
-    Check("eq-dropout", LATEX["eq-dropout"], "ddl.regularisation.Dropout",
-          Numpy(_dropout_reference), _dropout_inputs, _dropout,
-          note="U drawn by the same generator, uniform on [0, 1)"),
+    Check(
+        "eq-l2-penalty",
+        LATEX["eq-l2-penalty"],
+        "ddl.regularisation.l2_penalty",
+        Numpy(
+            lambda i: i["J"] + i["lambda"] / (2 * i["m"]) * sum(np.sum(W**2) for W in i["weights"])
+        ),
+        lambda rng: {**_penalty_inputs(rng), "J": float(rng.uniform(0, 3))},
+        lambda i: i["J"] + regularisation.l2_penalty(i["weights"], i["lambda"], i["m"]),
+    ),
+    Check(
+        "eq-l1-penalty",
+        LATEX["eq-l1-penalty"],
+        "ddl.regularisation.l1_penalty",
+        Numpy(
+            lambda i: i["J"] + i["lambda"] / i["m"] * sum(np.sum(np.abs(W)) for W in i["weights"])
+        ),
+        lambda rng: {**_penalty_inputs(rng), "J": float(rng.uniform(0, 3))},
+        lambda i: i["J"] + regularisation.l1_penalty(i["weights"], i["lambda"], i["m"]),
+    ),
+    Check(
+        "eq-l2-gradient",
+        LATEX["eq-l2-gradient"],
+        "ddl.regularisation.l2_gradient",
+        Numpy(lambda i: i["dW"] + i["lambda"] / i["m"] * i["W"]),
+        _penalty_inputs,
+        lambda i: i["dW"] + regularisation.l2_gradient(i["W"], i["lambda"], i["m"]),
+    ),
+    Check(
+        "eq-l1-gradient",
+        LATEX["eq-l1-gradient"],
+        "ddl.regularisation.l1_gradient",
+        Numpy(lambda i: i["dW"] + i["lambda"] / i["m"] * np.sign(i["W"])),
+        _penalty_inputs,
+        lambda i: i["dW"] + regularisation.l1_gradient(i["W"], i["lambda"], i["m"]),
+    ),
+    Check(
+        "eq-dropout",
+        LATEX["eq-dropout"],
+        "ddl.regularisation.Dropout",
+        Numpy(_dropout_reference),
+        _dropout_inputs,
+        _dropout,
+        note="U drawn by the same generator, uniform on [0, 1)",
+    ),
     # Part 8: Convolutional Neural Networks
-    Check("eq-conv-forward", LATEX["eq-conv-forward"], "ddl.conv.conv_forward",
-          Numpy(_conv_reference), _conv_inputs,
-          lambda i: conv.conv_forward(i["A"], i["W"], i["b"], i["s"], i["p"])[0]),
-    Check("eq-conv-output-size", LATEX["eq-conv-output-size"], "ddl.conv.conv_output_size",
-          S(rewrites=(("n^{[l-1]}", "n"),)), _sizes,
-          lambda i: conv.conv_output_size(i["n"], i["f"], i["p"], i["s"])),
-    Check("eq-maxpool-forward", LATEX["eq-maxpool-forward"], "ddl.pooling.MaxPool2D",
-          Numpy(lambda i: _pool_reference(i, lambda x: x.max(axis=(1, 2)))), _pool_inputs,
-          lambda i: pooling.MaxPool2D(i["f"], i["s"]).forward(i["A"])),
-    Check("eq-avgpool-forward", LATEX["eq-avgpool-forward"], "ddl.pooling.AvgPool2D",
-          Numpy(lambda i: _pool_reference(i, lambda x: x.mean(axis=(1, 2)))), _pool_inputs,
-          lambda i: pooling.AvgPool2D(i["f"], i["s"]).forward(i["A"])),
-    Check("eq-softmax", LATEX["eq-softmax"], "ddl.activations.softmax",
-          S(rewrites=(("z_k", "z"), ("z_j", "z")), sum_axis=0),
-          lambda rng: {"z": _normal(rng, 4, 6, scale=3)},
-          lambda i: activations.softmax(i["z"])),
+    Check(
+        "eq-conv-forward",
+        LATEX["eq-conv-forward"],
+        "ddl.conv.conv_forward",
+        Numpy(_conv_reference),
+        _conv_inputs,
+        lambda i: conv.conv_forward(i["A"], i["W"], i["b"], i["s"], i["p"])[0],
+    ),
+    Check(
+        "eq-conv-output-size",
+        LATEX["eq-conv-output-size"],
+        "ddl.conv.conv_output_size",
+        S(rewrites=(("n^{[l-1]}", "n"),)),
+        _sizes,
+        lambda i: conv.conv_output_size(i["n"], i["f"], i["p"], i["s"]),
+    ),
+    Check(
+        "eq-maxpool-forward",
+        LATEX["eq-maxpool-forward"],
+        "ddl.pooling.MaxPool2D",
+        Numpy(lambda i: _pool_reference(i, lambda x: x.max(axis=(1, 2)))),
+        _pool_inputs,
+        lambda i: pooling.MaxPool2D(i["f"], i["s"]).forward(i["A"]),
+    ),
+    Check(
+        "eq-avgpool-forward",
+        LATEX["eq-avgpool-forward"],
+        "ddl.pooling.AvgPool2D",
+        Numpy(lambda i: _pool_reference(i, lambda x: x.mean(axis=(1, 2)))),
+        _pool_inputs,
+        lambda i: pooling.AvgPool2D(i["f"], i["s"]).forward(i["A"]),
+    ),
+    Check(
+        "eq-softmax",
+        LATEX["eq-softmax"],
+        "ddl.activations.softmax",
+        S(rewrites=(("z_k", "z"), ("z_j", "z")), sum_axis=0),
+        lambda rng: {"z": _normal(rng, 4, 6, scale=3)},
+        lambda i: activations.softmax(i["z"]),
+    ),
     # Part 9: Backpropagation in a convolutional network
-    Check("eq-cce", LATEX["eq-cce"], "ddl.losses.categorical_cross_entropy",
-          S(rewrites=((r"\hat{y}_k", "y_{h}"), ("y_k", "y")), sum_axis=0), _logits,
-          lambda i: _per_example(losses.categorical_cross_entropy, i["z"], i["y"])),
-    Check("eq-cce-logits", LATEX["eq-cce-logits"], "ddl.losses.categorical_cross_entropy",
-          Numpy(lambda i: -np.sum(i["y"] * i["z"], axis=0)
-                + np.log(np.sum(np.exp(i["z"]), axis=0))), _logits,
-          lambda i: _per_example(losses.categorical_cross_entropy, i["z"], i["y"])),
-    Check("eq-cce-gradient", LATEX["eq-cce-gradient"],
-          "ddl.losses.categorical_cross_entropy_gradient",
-          S(rewrites=((r"\hat{Y}", "Y_{h}"),)),
-          _logits,
-          lambda i: losses.categorical_cross_entropy_gradient(i["z"], i["Y"])),
-    Check("eq-maxpool-backward", LATEX["eq-maxpool-backward"], "ddl.pooling.MaxPool2D",
-          Numpy(lambda i: _pool_backward_reference(i, _max_mask_share)),
-          lambda rng: _with_dA(_pool_inputs(rng), rng),
-          lambda i: _pool_backward(pooling.MaxPool2D, i)),
-    Check("eq-avgpool-backward", LATEX["eq-avgpool-backward"], "ddl.pooling.AvgPool2D",
-          Numpy(lambda i: _pool_backward_reference(
-              i, lambda window, dA_hw: np.broadcast_to(dA_hw[:, None, None, :] / i["f"] ** 2,
-                                                       window.shape))),
-          lambda rng: _with_dA(_pool_inputs(rng), rng),
-          lambda i: _pool_backward(pooling.AvgPool2D, i)),
-    Check("eq-conv-backward", LATEX["eq-conv-backward"], "ddl.conv.conv_backward",
-          Numpy(_conv_backward_reference),
-          lambda rng: _with_dZ(_conv_inputs(rng), rng),
-          lambda i: conv.conv_backward(
-              i["dZ"], conv.conv_forward(i["A"], i["W"], i["b"], i["s"], i["p"])[1])[1:]),
-    Check("eq-conv-backward-dx", LATEX["eq-conv-backward-dx"], "ddl.conv.conv_backward_dX_full",
-          Numpy(_conv_dx_reference),
-          lambda rng: _with_dZ({**_conv_inputs(rng), "s": 1, "p": 0}, rng),
-          lambda i: conv.conv_backward_dX_full(i["dZ"], i["W"], i["A"].shape, 1, 0),
-          note="stride 1, no padding, as the post writes it"),
+    Check(
+        "eq-cce",
+        LATEX["eq-cce"],
+        "ddl.losses.categorical_cross_entropy",
+        S(rewrites=((r"\hat{y}_k", "y_{h}"), ("y_k", "y")), sum_axis=0),
+        _logits,
+        lambda i: _per_example(losses.categorical_cross_entropy, i["z"], i["y"]),
+    ),
+    Check(
+        "eq-cce-logits",
+        LATEX["eq-cce-logits"],
+        "ddl.losses.categorical_cross_entropy",
+        Numpy(lambda i: -np.sum(i["y"] * i["z"], axis=0) + np.log(np.sum(np.exp(i["z"]), axis=0))),
+        _logits,
+        lambda i: _per_example(losses.categorical_cross_entropy, i["z"], i["y"]),
+    ),
+    Check(
+        "eq-cce-gradient",
+        LATEX["eq-cce-gradient"],
+        "ddl.losses.categorical_cross_entropy_gradient",
+        S(rewrites=((r"\hat{Y}", "Y_{h}"),)),
+        _logits,
+        lambda i: losses.categorical_cross_entropy_gradient(i["z"], i["Y"]),
+    ),
+    Check(
+        "eq-maxpool-backward",
+        LATEX["eq-maxpool-backward"],
+        "ddl.pooling.MaxPool2D",
+        Numpy(lambda i: _pool_backward_reference(i, _max_mask_share)),
+        lambda rng: _with_dA(_pool_inputs(rng), rng),
+        lambda i: _pool_backward(pooling.MaxPool2D, i),
+    ),
+    Check(
+        "eq-avgpool-backward",
+        LATEX["eq-avgpool-backward"],
+        "ddl.pooling.AvgPool2D",
+        Numpy(
+            lambda i: _pool_backward_reference(
+                i,
+                lambda window, dA_hw: np.broadcast_to(
+                    dA_hw[:, None, None, :] / i["f"] ** 2, window.shape
+                ),
+            )
+        ),
+        lambda rng: _with_dA(_pool_inputs(rng), rng),
+        lambda i: _pool_backward(pooling.AvgPool2D, i),
+    ),
+    Check(
+        "eq-conv-backward",
+        LATEX["eq-conv-backward"],
+        "ddl.conv.conv_backward",
+        Numpy(_conv_backward_reference),
+        lambda rng: _with_dZ(_conv_inputs(rng), rng),
+        lambda i: conv.conv_backward(
+            i["dZ"], conv.conv_forward(i["A"], i["W"], i["b"], i["s"], i["p"])[1]
+        )[1:],
+    ),
+    Check(
+        "eq-conv-backward-dx",
+        LATEX["eq-conv-backward-dx"],
+        "ddl.conv.conv_backward_dX_full",
+        Numpy(_conv_dx_reference),
+        lambda rng: _with_dZ({**_conv_inputs(rng), "s": 1, "p": 0}, rng),
+        lambda i: conv.conv_backward_dX_full(i["dZ"], i["W"], i["A"].shape, 1, 0),
+        note="stride 1, no padding, as the post writes it",
+    ),
     # Part 10: Recurrent networks
-    Check("eq-rnn-step", LATEX["eq-rnn-step"], "ddl.recurrent.RNNCell",
-          Numpy(lambda i: np.tanh(i["p"]["W_a"] @ np.concatenate([i["a"], i["x"]])
-                                  + i["p"]["b_a"])),
-          lambda rng: _cell(recurrent.RNNCell, rng),
-          lambda i: i["cell"].step_forward(i["x"], i["a"])[0]),
-    Check("eq-rnn-step-backward", LATEX["eq-rnn-step-backward"],
-          "ddl.recurrent.RNNCell.step_backward", Numpy(_rnn_step_backward_reference),
-          lambda rng: _cell(recurrent.RNNCell, rng), _rnn_step_backward),
-    Check("eq-bptt", LATEX["eq-bptt"], "ddl.recurrent.Recurrent", Numpy(_bptt_reference),
-          _sequence, _bptt, note="many-to-one: the only output is at the last step"),
-    Check("eq-gradient-clipping", LATEX["eq-gradient-clipping"],
-          "ddl.recurrent.clip_by_global_norm", Numpy(_clip_reference), _clip_inputs, _clip),
-    Check("eq-gru-step", LATEX["eq-gru-step"], "ddl.recurrent.GRUCell", Numpy(_gru_reference),
-          lambda rng: _cell(recurrent.GRUCell, rng),
-          lambda i: i["cell"].step_forward(i["x"], i["a"])[0]),
-    Check("eq-lstm-step", LATEX["eq-lstm-step"], "ddl.recurrent.LSTMCell", Numpy(_lstm_reference),
-          lambda rng: _cell(recurrent.LSTMCell, rng),
-          lambda i: i["cell"].step_forward(i["x"], i["a"], i["c"])[:2]),
-    Check("eq-lstm-step", LATEX["eq-lstm-step"], "ddl.graph.lstm_step_graph",
-          Numpy(_lstm_reference), lambda rng: _cell(recurrent.LSTMCell, rng), _lstm_graph),
+    Check(
+        "eq-rnn-step",
+        LATEX["eq-rnn-step"],
+        "ddl.recurrent.RNNCell",
+        Numpy(lambda i: np.tanh(i["p"]["W_a"] @ np.concatenate([i["a"], i["x"]]) + i["p"]["b_a"])),
+        lambda rng: _cell(recurrent.RNNCell, rng),
+        lambda i: i["cell"].step_forward(i["x"], i["a"])[0],
+    ),
+    Check(
+        "eq-rnn-step-backward",
+        LATEX["eq-rnn-step-backward"],
+        "ddl.recurrent.RNNCell.step_backward",
+        Numpy(_rnn_step_backward_reference),
+        lambda rng: _cell(recurrent.RNNCell, rng),
+        _rnn_step_backward,
+    ),
+    Check(
+        "eq-bptt",
+        LATEX["eq-bptt"],
+        "ddl.recurrent.Recurrent",
+        Numpy(_bptt_reference),
+        _sequence,
+        _bptt,
+        note="many-to-one: the only output is at the last step",
+    ),
+    Check(
+        "eq-gradient-clipping",
+        LATEX["eq-gradient-clipping"],
+        "ddl.recurrent.clip_by_global_norm",
+        Numpy(_clip_reference),
+        _clip_inputs,
+        _clip,
+    ),
+    Check(
+        "eq-gru-step",
+        LATEX["eq-gru-step"],
+        "ddl.recurrent.GRUCell",
+        Numpy(_gru_reference),
+        lambda rng: _cell(recurrent.GRUCell, rng),
+        lambda i: i["cell"].step_forward(i["x"], i["a"])[0],
+    ),
+    Check(
+        "eq-lstm-step",
+        LATEX["eq-lstm-step"],
+        "ddl.recurrent.LSTMCell",
+        Numpy(_lstm_reference),
+        lambda rng: _cell(recurrent.LSTMCell, rng),
+        lambda i: i["cell"].step_forward(i["x"], i["a"], i["c"])[:2],
+    ),
+    Check(
+        "eq-lstm-step",
+        LATEX["eq-lstm-step"],
+        "ddl.graph.lstm_step_graph",
+        Numpy(_lstm_reference),
+        lambda rng: _cell(recurrent.LSTMCell, rng),
+        _lstm_graph,
+    ),
     # Part 11: Backpropagation through a computation graph
-    Check("eq-graph-accumulate", LATEX["eq-graph-accumulate"], "ddl.graph.Node.backward",
-          Numpy(lambda i: [i["v_bar"] * i["u"][1] + i["v_bar"] * (1 - np.tanh(i["u"][0]) ** 2),
-                           i["v_bar"] * i["u"][0]]),
-          lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
-          lambda i: _graph_backward(i, lambda u, c: u * c + u.tanh()),
-          note="u is used along two paths, u ⊙ c and tanh(u): its ū is the sum of both"),
-    Check("eq-graph-add", LATEX["eq-graph-add"], "ddl.graph.Node.__add__",
-          Numpy(lambda i: [i["v_bar"], i["v_bar"]]),
-          lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
-          lambda i: _graph_backward(i, lambda u1, u2: u1 + u2)),
-    Check("eq-graph-broadcast", LATEX["eq-graph-broadcast"], "ddl.graph.unbroadcast",
-          Numpy(lambda i: np.sum(i["v_bar"], axis=1, keepdims=True)),
-          lambda rng: {"v_bar": _normal(rng, 3, 7)},
-          lambda i: graph.unbroadcast(i["v_bar"], (3, 1))),
-    Check("eq-graph-mul", LATEX["eq-graph-mul"], "ddl.graph.Node.__mul__",
-          Numpy(lambda i: [i["v_bar"] * i["u"][1], i["v_bar"] * i["u"][0]]),
-          lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
-          lambda i: _graph_backward(i, lambda u1, u2: u1 * u2)),
-    Check("eq-graph-matmul", LATEX["eq-graph-matmul"], "ddl.graph.Node.__matmul__",
-          Numpy(lambda i: [i["v_bar"] @ i["u"][1].T, i["u"][0].T @ i["v_bar"]]),
-          lambda rng: _graph_inputs(rng, (3, 5), (5, 4), out=(3, 4)),
-          lambda i: _graph_backward(i, lambda W, A: W @ A)),
-    Check("eq-graph-tanh", LATEX["eq-graph-tanh"], "ddl.graph.Node.tanh",
-          Numpy(lambda i: [i["v_bar"] * (1 - np.tanh(i["u"][0]) ** 2)]),
-          lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
-          lambda i: _graph_backward(i, lambda u: u.tanh())),
-    Check("eq-graph-sigmoid", LATEX["eq-graph-sigmoid"], "ddl.graph.Node.sigmoid",
-          Numpy(lambda i: [i["v_bar"] * _sigma(i["u"][0]) * (1 - _sigma(i["u"][0]))]),
-          lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
-          lambda i: _graph_backward(i, lambda u: u.sigmoid())),
-    Check("eq-lstm-step-backward", LATEX["eq-lstm-step-backward"],
-          "ddl.recurrent.LSTMCell.step_backward", Numpy(_lstm_step_backward_reference),
-          lambda rng: _cell(recurrent.LSTMCell, rng), _lstm_step_backward),
+    Check(
+        "eq-graph-accumulate",
+        LATEX["eq-graph-accumulate"],
+        "ddl.graph.Node.backward",
+        Numpy(
+            lambda i: [
+                i["v_bar"] * i["u"][1] + i["v_bar"] * (1 - np.tanh(i["u"][0]) ** 2),
+                i["v_bar"] * i["u"][0],
+            ]
+        ),
+        lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u, c: u * c + u.tanh()),
+        note="u is used along two paths, u ⊙ c and tanh(u): its ū is the sum of both",
+    ),
+    Check(
+        "eq-graph-add",
+        LATEX["eq-graph-add"],
+        "ddl.graph.Node.__add__",
+        Numpy(lambda i: [i["v_bar"], i["v_bar"]]),
+        lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u1, u2: u1 + u2),
+    ),
+    Check(
+        "eq-graph-broadcast",
+        LATEX["eq-graph-broadcast"],
+        "ddl.graph.unbroadcast",
+        Numpy(lambda i: np.sum(i["v_bar"], axis=1, keepdims=True)),
+        lambda rng: {"v_bar": _normal(rng, 3, 7)},
+        lambda i: graph.unbroadcast(i["v_bar"], (3, 1)),
+    ),
+    Check(
+        "eq-graph-mul",
+        LATEX["eq-graph-mul"],
+        "ddl.graph.Node.__mul__",
+        Numpy(lambda i: [i["v_bar"] * i["u"][1], i["v_bar"] * i["u"][0]]),
+        lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u1, u2: u1 * u2),
+    ),
+    Check(
+        "eq-graph-matmul",
+        LATEX["eq-graph-matmul"],
+        "ddl.graph.Node.__matmul__",
+        Numpy(lambda i: [i["v_bar"] @ i["u"][1].T, i["u"][0].T @ i["v_bar"]]),
+        lambda rng: _graph_inputs(rng, (3, 5), (5, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda W, A: W @ A),
+    ),
+    Check(
+        "eq-graph-tanh",
+        LATEX["eq-graph-tanh"],
+        "ddl.graph.Node.tanh",
+        Numpy(lambda i: [i["v_bar"] * (1 - np.tanh(i["u"][0]) ** 2)]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u: u.tanh()),
+    ),
+    Check(
+        "eq-graph-sigmoid",
+        LATEX["eq-graph-sigmoid"],
+        "ddl.graph.Node.sigmoid",
+        Numpy(lambda i: [i["v_bar"] * _sigma(i["u"][0]) * (1 - _sigma(i["u"][0]))]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u: u.sigmoid()),
+    ),
+    Check(
+        "eq-lstm-step-backward",
+        LATEX["eq-lstm-step-backward"],
+        "ddl.recurrent.LSTMCell.step_backward",
+        Numpy(_lstm_step_backward_reference),
+        lambda rng: _cell(recurrent.LSTMCell, rng),
+        _lstm_step_backward,
+    ),
 ]
 
 NOT_IN_PACKAGE = [
-    NotInPackage("eq-backprop-dw-entry", "one entry of eq-backprop-dw, a step of its derivation; "
-                 "the package computes the matrix form"),
-    NotInPackage("eq-backprop-dyhat", "a derivation step: the package differentiates the loss "
-                 "with respect to the logits (eq-bce-gradient), never ŷ"),
+    NotInPackage(
+        "eq-backprop-dw-entry",
+        "one entry of eq-backprop-dw, a step of its derivation; "
+        "the package computes the matrix form",
+    ),
+    NotInPackage(
+        "eq-backprop-dyhat",
+        "a derivation step: the package differentiates the loss "
+        "with respect to the logits (eq-bce-gradient), never ŷ",
+    ),
     NotInPackage("eq-parameter-counts", "a count the post works out by hand"),
     NotInPackage("eq-softmax-two-classes", "a property relating eq-softmax and eq-sigmoid"),
-    NotInPackage("eq-weight-decay", "eq-l2-gradient followed by eq-gd-update, rearranged; no "
-                 "function computes it in this form"),
-    NotInPackage("eq-dropout-expectation", "a property of eq-dropout (its expectation), not a "
-                 "computation"),
-    NotInPackage("eq-rnn-gradient-product", "an analysis of vanishing and exploding gradients; "
-                 "the package computes the product step by step (eq-bptt)"),
+    NotInPackage(
+        "eq-weight-decay",
+        "eq-l2-gradient followed by eq-gd-update, rearranged; no function computes it in this form",
+    ),
+    NotInPackage(
+        "eq-dropout-expectation", "a property of eq-dropout (its expectation), not a computation"
+    ),
+    NotInPackage(
+        "eq-rnn-gradient-product",
+        "an analysis of vanishing and exploding gradients; "
+        "the package computes the product step by step (eq-bptt)",
+    ),
     NotInPackage("eq-lstm-cell-gradient", "an analysis of the gradient along the cell state"),
     NotInPackage("eq-logsumexp-derivative", "a derivation step towards eq-cce-gradient"),
-    NotInPackage("eq-conv-backward-sum", "the sum eq-conv-backward-dx rewrites as a full "
-                 "convolution; the package computes that form"),
-    NotInPackage("eq-minibatch-gradient", "a definition: the training loop feeds each "
-                 "mini-batch to the network, whose gradients are means over the batch"),
-    NotInPackage("eq-ewa", "the exponentially weighted average that eq-momentum, eq-rmsprop "
-                 "and eq-adam apply to gradients"),
+    NotInPackage(
+        "eq-conv-backward-sum",
+        "the sum eq-conv-backward-dx rewrites as a full "
+        "convolution; the package computes that form",
+    ),
+    NotInPackage(
+        "eq-minibatch-gradient",
+        "a definition: the training loop feeds each "
+        "mini-batch to the network, whose gradients are means over the batch",
+    ),
+    NotInPackage(
+        "eq-ewa",
+        "the exponentially weighted average that eq-momentum, eq-rmsprop "
+        "and eq-adam apply to gradients",
+    ),
 ]

@@ -15,25 +15,39 @@ EQUATIONS = equations.equations_of(sorted((REPO / "book").glob("*.md")), REPO)
 
 
 def test_labelled_equations_are_read_as_myst_reads_them():
-    text = ("---\ntitle: T\n---\n\n$$\nx = 1\n$$ (eq-a)\n\n```python\n$$\ny\n$$ (eq-code)\n```\n"
-            "\n$$ z = 2 $$ (eq-b)\n\n$$\nw\n$$\n")
+    text = (
+        "---\ntitle: T\n---\n\n$$\nx = 1\n$$ (eq-a)\n\n```python\n$$\ny\n$$ (eq-code)\n```\n"
+        "\n$$ z = 2 $$ (eq-b)\n\n$$\nw\n$$\n"
+    )
     found = equations.labelled_equations(text, "book/t.md")
-    assert [(e.label, e.line, e.latex) for e in found] == [("eq-a", 5, "x = 1"),
-                                                          ("eq-b", 15, "z = 2")]
+    assert [(e.label, e.line, e.latex) for e in found] == [
+        ("eq-a", 5, "x = 1"),
+        ("eq-b", 15, "z = 2"),
+    ]
 
 
 def test_citations_name_functions_methods_and_classes():
-    source = ('"""Mentions :eq:`eq-m`."""\n\nclass K:\n    """Implements :eq:`eq-k`."""\n\n'
-              '    def f(self):\n        """Implements :eq:`eq-f`\n        and :eq:`eq-g`."""\n')
-    found = {(c.label, c.qualname, c.line, c.docstring_line, c.implements)
-             for c in equations.module_citations(source, "pkg.mod", "pkg/mod.py")}
-    assert found == {("eq-m", "pkg.mod", 1, 1, False), ("eq-k", "pkg.mod.K", 3, 4, True),
-                     ("eq-f", "pkg.mod.K.f", 6, 7, True), ("eq-g", "pkg.mod.K.f", 6, 8, True)}
+    source = (
+        '"""Mentions :eq:`eq-m`."""\n\nclass K:\n    """Implements :eq:`eq-k`."""\n\n'
+        '    def f(self):\n        """Implements :eq:`eq-f`\n        and :eq:`eq-g`."""\n'
+    )
+    found = {
+        (c.label, c.qualname, c.line, c.docstring_line, c.implements)
+        for c in equations.module_citations(source, "pkg.mod", "pkg/mod.py")
+    }
+    assert found == {
+        ("eq-m", "pkg.mod", 1, 1, False),
+        ("eq-k", "pkg.mod.K", 3, 4, True),
+        ("eq-f", "pkg.mod.K.f", 6, 7, True),
+        ("eq-g", "pkg.mod.K.f", 6, 8, True),
+    }
 
 
 def test_registry_is_read_without_importing_it():
-    source = ('CHECKS = [Check("eq-a", L, "m.f", F), Check("eq-a", L, "m.g", F)]\n'
-              'NOT_IN_PACKAGE = [NotInPackage("eq-b", "a derivation step")]\n')
+    source = (
+        'CHECKS = [Check("eq-a", L, "m.f", F), Check("eq-a", L, "m.g", F)]\n'
+        'NOT_IN_PACKAGE = [NotInPackage("eq-b", "a derivation step")]\n'
+    )
     registry = equations.registry_declarations(source)
     assert registry.checks == {"eq-a": [1, 1]}
     assert registry.not_implemented == {"eq-b": ("a derivation step", 2)}
@@ -62,8 +76,12 @@ def test_each_implemented_equation_links_to_its_function_and_check(site):
 def test_equations_page_lists_every_implemented_equation(site):
     page = BeautifulSoup(site.page("book/equations"), "html.parser")
     rows = page.select("table.ddl-equation-index tbody tr")
-    listed = {a["href"].split("#equation-")[1] for row in rows
-              for a in row.select("td:nth-of-type(2) a") if "#equation-" in a["href"]}
+    listed = {
+        a["href"].split("#equation-")[1]
+        for row in rows
+        for a in row.select("td:nth-of-type(2) a")
+        if "#equation-" in a["href"]
+    }
     assert listed == {e.label for e in EQUATIONS if e.label in IMPLEMENTED}
     for row in rows:
         cells = row.find_all("td")

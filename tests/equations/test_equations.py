@@ -42,8 +42,9 @@ def test_every_implementation_is_checked():
     """Each function citing a label in its docstring has a check of its own."""
     labels = set(LATEX_OF)
     checked = {(c.label, c.function) for c in registry.CHECKS}
-    missing = sorted({(c.label, c.qualname) for c in CITATIONS
-                      if c.implements and c.label in labels} - checked)
+    missing = sorted(
+        {(c.label, c.qualname) for c in CITATIONS if c.implements and c.label in labels} - checked
+    )
     assert not missing, f"no Check for: {missing}"
 
 
@@ -79,8 +80,9 @@ def _perturbed_latex(latex: str) -> str:
 def test_a_changed_post_fails_its_check(key: str):
     """The post's LaTeX changed, the registry not: the check fails."""
     check = CHECKS[key]
-    assert any("the post's LaTeX changed" in p
-               for p in failures(check, _perturbed_latex(check.latex)))
+    assert any(
+        "the post's LaTeX changed" in p for p in failures(check, _perturbed_latex(check.latex))
+    )
 
 
 SYMPY_CHECKS = sorted(k for k, c in CHECKS.items() if isinstance(c.formula, Sympy))
@@ -155,9 +157,11 @@ def _break(monkeypatch: pytest.MonkeyPatch, qualname: str) -> None:
             if isinstance(container, dict):
                 for key, record in container.items():
                     if isinstance(record, target):
-                        changed = {f.name: _wrong(getattr(record, f.name))
-                                   for f in dataclasses.fields(record)
-                                   if callable(getattr(record, f.name))}
+                        changed = {
+                            f.name: _wrong(getattr(record, f.name))
+                            for f in dataclasses.fields(record)
+                            if callable(getattr(record, f.name))
+                        }
                         monkeypatch.setitem(container, key, dataclasses.replace(record, **changed))
     elif isinstance(target, type):
         assert methods, f"{qualname}: none of {CLASS_METHODS} to change"

@@ -98,8 +98,9 @@ def test_sigmoid_is_stable_at_huge_logits(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_softmax_subtracts_the_max_so_huge_logits_are_finite(dtype):
-    Z = np.array([[1000.0, -1000.0, 0.0], [999.0, -1000.0, 1e4], [-1000.0, 1000.0, 1e4]],
-                 dtype=dtype)
+    Z = np.array(
+        [[1000.0, -1000.0, 0.0], [999.0, -1000.0, 1e4], [-1000.0, 1000.0, 1e4]], dtype=dtype
+    )
     A = act.softmax(Z)
     assert A.dtype == dtype
     assert np.all(np.isfinite(A))

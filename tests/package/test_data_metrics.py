@@ -46,14 +46,17 @@ def test_standardiser_is_fitted_on_the_training_split_only():
     np.testing.assert_allclose(scaled.X_train.mean(axis=1), 0, atol=1e-12)
     np.testing.assert_allclose(scaled.X_train.std(axis=1), 1)
     np.testing.assert_allclose(s.mean[:, 0], d.X_train.mean(axis=1))
-    np.testing.assert_allclose(scaled.X_test, (d.X_test - d.X_train.mean(axis=1, keepdims=True))
-                               / d.X_train.std(axis=1, keepdims=True))
+    np.testing.assert_allclose(
+        scaled.X_test,
+        (d.X_test - d.X_train.mean(axis=1, keepdims=True)) / d.X_train.std(axis=1, keepdims=True),
+    )
     np.testing.assert_allclose(s.inverse_transform(scaled.X_val), d.X_val)
 
 
 def test_one_hot():
-    np.testing.assert_array_equal(data.one_hot([2, 0, 1, 2]),
-                                  [[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]])
+    np.testing.assert_array_equal(
+        data.one_hot([2, 0, 1, 2]), [[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]
+    )
     assert data.one_hot(np.array([[1, 0]]), n_classes=4).shape == (4, 2)
     with pytest.raises(ValueError, match="n_classes: expected more than the largest label 3"):
         data.one_hot([3], n_classes=3)
@@ -104,12 +107,16 @@ def test_metrics_agree_with_scikit_learn(seed, m, k):
     y_true, y_pred = rng.integers(0, 2, m), rng.integers(0, 2, m)
     assert accuracy(y_true, y_pred) == pytest.approx(skm.accuracy_score(y_true, y_pred))
     assert precision(y_true, y_pred) == pytest.approx(
-        skm.precision_score(y_true, y_pred, zero_division=0))
-    assert recall(y_true, y_pred) == pytest.approx(skm.recall_score(y_true, y_pred, zero_division=0))
+        skm.precision_score(y_true, y_pred, zero_division=0)
+    )
+    assert recall(y_true, y_pred) == pytest.approx(
+        skm.recall_score(y_true, y_pred, zero_division=0)
+    )
     assert f1_score(y_true, y_pred) == pytest.approx(skm.f1_score(y_true, y_pred, zero_division=0))
     a, b = rng.integers(0, k, m), rng.integers(0, k, m)
-    np.testing.assert_array_equal(confusion_matrix(a, b, k),
-                                  skm.confusion_matrix(a, b, labels=range(k)))
+    np.testing.assert_array_equal(
+        confusion_matrix(a, b, k), skm.confusion_matrix(a, b, labels=range(k))
+    )
 
 
 def test_metrics_validate_shapes():

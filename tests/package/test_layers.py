@@ -83,8 +83,9 @@ def test_float32_agrees_with_float64():
     X = rng.standard_normal((5, 8))
     np.testing.assert_allclose(l32.forward(X.astype(np.float32)), l64.forward(X), rtol=1e-5)
     G = rng.standard_normal((4, 8))
-    np.testing.assert_allclose(l32.backward(G.astype(np.float32)), l64.backward(G), rtol=1e-4,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        l32.backward(G.astype(np.float32)), l64.backward(G), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_input_validation_names_the_parameter():

@@ -51,8 +51,9 @@ def test_logistic_regression_converges_to_maximum_likelihood():
     reference = SkLogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X.T, Y[0])
     np.testing.assert_allclose(model.W[0], reference.coef_[0], rtol=1e-6)
     assert model.b[0, 0] == pytest.approx(reference.intercept_[0], rel=1e-6)
-    np.testing.assert_allclose(model.predict_proba(X)[0], reference.predict_proba(X.T)[:, 1],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict_proba(X)[0], reference.predict_proba(X.T)[:, 1], rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -46,10 +46,17 @@ def random_targets(loss_name, n_out, m, rng):
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_backprop_matches_central_differences_for_any_depth_and_width(data, seed):
     depth = data.draw(st.integers(1, 4), label="depth")
-    sizes = data.draw(st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1),
-                      label="sizes")
-    hidden = data.draw(st.lists(st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu"]),
-                                min_size=depth, max_size=depth), label="hidden")
+    sizes = data.draw(
+        st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1), label="sizes"
+    )
+    hidden = data.draw(
+        st.lists(
+            st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu"]),
+            min_size=depth,
+            max_size=depth,
+        ),
+        label="hidden",
+    )
     loss_name = data.draw(st.sampled_from(sorted(LOSSES)), label="loss")
     m = data.draw(st.integers(1, 6), label="m")
     rng = np.random.default_rng(seed)

@@ -113,8 +113,9 @@ def test_a_schedule_sets_the_learning_rate_of_each_step():
     def update(theta, g, s, t):
         return theta - a0 / (1 + k * (t - 1)) * g
 
-    np.testing.assert_allclose(run(opt.GradientDescent(InverseTimeDecay(a0, k))), by_hand(update),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        run(opt.GradientDescent(InverseTimeDecay(a0, k))), by_hand(update), rtol=1e-12
+    )
 
 
 def test_schedule_values():
@@ -166,8 +167,14 @@ def test_state_is_per_parameter_position_and_checked():
 
 
 def test_float32_parameters_stay_float32():
-    for o in (opt.GradientDescent(0.1), opt.Momentum(0.1), opt.Nesterov(0.1), opt.AdaGrad(0.1),
-              opt.RMSProp(0.1), opt.Adam(0.1)):
+    for o in (
+        opt.GradientDescent(0.1),
+        opt.Momentum(0.1),
+        opt.Nesterov(0.1),
+        opt.AdaGrad(0.1),
+        opt.RMSProp(0.1),
+        opt.Adam(0.1),
+    ):
         theta = np.ones((2, 2), dtype=np.float32)
         ref = theta
         o.step([theta], [np.full((2, 2), 0.5, dtype=np.float32)])

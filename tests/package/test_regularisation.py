@@ -28,14 +28,16 @@ def test_penalties_by_hand():
 
 @pytest.mark.parametrize("kind", ["l1", "l2"])
 @SETTINGS
-@given(shape=shapes, seed=st.integers(0, 2**32 - 1), lambd=st.floats(0.01, 10),
-       m=st.integers(1, 100))
+@given(
+    shape=shapes, seed=st.integers(0, 2**32 - 1), lambd=st.floats(0.01, 10), m=st.integers(1, 100)
+)
 def test_penalty_gradients_match_central_differences(kind, shape, seed, lambd, m):
     rng = np.random.default_rng(seed)
     W = rng.standard_normal(shape)
     W = np.where(np.abs(W) < 1e-3, 0.1, W)  # |w| has no derivative at 0
-    penalty, gradient = ((reg.l1_penalty, reg.l1_gradient) if kind == "l1"
-                         else (reg.l2_penalty, reg.l2_gradient))
+    penalty, gradient = (
+        (reg.l1_penalty, reg.l1_gradient) if kind == "l1" else (reg.l2_penalty, reg.l2_gradient)
+    )
     numeric = numerical_gradient(lambda w: penalty([w], lambd, m), W.copy())
     assert relative_error(gradient(W, lambd, m), numeric) < 1e-6
 
@@ -80,19 +82,23 @@ def test_regularised_step_penalises_weights_but_not_biases():
     rng = np.random.default_rng(1)
     X, Y = rng.standard_normal((3, 8)), rng.integers(0, 2, (1, 8)).astype(float)
     loss, lambd, alpha = BinaryCrossEntropy(), 0.7, 0.1
-    plain, penalised = feed_forward([3, 4, 1], np.random.default_rng(2)), \
-        feed_forward([3, 4, 1], np.random.default_rng(2))
+    plain, penalised = (
+        feed_forward([3, 4, 1], np.random.default_rng(2)),
+        feed_forward([3, 4, 1], np.random.default_rng(2)),
+    )
     train_step(plain, loss, GradientDescent(alpha), X, Y)
     cost = train_step(penalised, loss, GradientDescent(alpha), X, Y, reg.L2(lambd))
     start = feed_forward([3, 4, 1], np.random.default_rng(2))
     for l0, lp, lr in zip(start.layers, plain.layers, penalised.layers):
         # L2 adds (λ/m) W to dW, so the step shrinks W by a further α λ/m W.
-        np.testing.assert_allclose(lr.params["W"],
-                                   lp.params["W"] - alpha * lambd / 8 * l0.params["W"])
+        np.testing.assert_allclose(
+            lr.params["W"], lp.params["W"] - alpha * lambd / 8 * l0.params["W"]
+        )
         np.testing.assert_array_equal(lr.params["b"], lp.params["b"])
     J = loss.cost(start.forward(X), Y)
-    assert cost == pytest.approx(J + reg.l2_penalty([l.params["W"] for l in start.layers],
-                                                    lambd, 8))
+    assert cost == pytest.approx(
+        J + reg.l2_penalty([l.params["W"] for l in start.layers], lambd, 8)
+    )
 
 
 def test_early_stopping_stops_after_patience_and_restores_the_best_weights():

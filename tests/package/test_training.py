@@ -25,8 +25,16 @@ def breast_cancer(seed, dtype=np.float64):
 def test_history_records_every_epoch():
     d, rng = breast_cancer(0)
     net = feed_forward([30, 8, 1], rng)
-    h = train(net, "binary_cross_entropy", GradientDescent(0.1), d, 5, 64, rng,
-              metrics={"accuracy": accuracy, "f1": f1_score})
+    h = train(
+        net,
+        "binary_cross_entropy",
+        GradientDescent(0.1),
+        d,
+        5,
+        64,
+        rng,
+        metrics={"accuracy": accuracy, "f1": f1_score},
+    )
     assert isinstance(h, History) and h.epochs == 5 and not h.stopped_early
     assert len(h.train_loss) == len(h.val_loss) == 5
     assert set(h.train_metrics) == set(h.val_metrics) == {"accuracy", "f1"}
@@ -75,8 +83,17 @@ def test_feed_forward_network_beats_the_original_f1_without_nan(seed):
     net = feed_forward([30, 64, 64, 32, 1], rng)
     # With a mild L2 penalty (Part 7) the F1 stays above 0.94 over seeds 0-9;
     # without it, it ranges over 0.925-1.0 on these 114 test examples.
-    h = train(net, "binary_cross_entropy", Adam(1e-3), d, 100, 32, rng,
-              regulariser=L2(1.0), early_stopping=EarlyStopping(patience=20))
+    h = train(
+        net,
+        "binary_cross_entropy",
+        Adam(1e-3),
+        d,
+        100,
+        32,
+        rng,
+        regulariser=L2(1.0),
+        early_stopping=EarlyStopping(patience=20),
+    )
     assert all(map(math.isfinite, h.train_loss + h.val_loss))
     y_pred = net.predict(d.X_test, losses.BinaryCrossEntropy())
     assert f1_score(d.Y_test, y_pred) >= 0.926

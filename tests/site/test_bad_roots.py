@@ -15,37 +15,82 @@ pytestmark = pytest.mark.site
 
 CASES = {
     # case: [(file:line, field, text the message must hold), ...]
-    "conflict": [("posts/bad.md:4", "merge-conflict marker", "'<<<<<<< HEAD'"),
-                 ("posts/bad.md:8", "merge-conflict marker", "'>>>>>>> 6c1ada2")],
-    "conflict-body": [("posts/bad.md:10", "merge-conflict marker", "'<<<<<<< HEAD'"),
-                      ("posts/bad.md:12", "merge-conflict marker", "'======='"),
-                      ("posts/bad.md:14", "merge-conflict marker", "'>>>>>>> feature'")],
+    "conflict": [
+        ("posts/bad.md:4", "merge-conflict marker", "'<<<<<<< HEAD'"),
+        ("posts/bad.md:8", "merge-conflict marker", "'>>>>>>> 6c1ada2"),
+    ],
+    "conflict-body": [
+        ("posts/bad.md:10", "merge-conflict marker", "'<<<<<<< HEAD'"),
+        ("posts/bad.md:12", "merge-conflict marker", "'======='"),
+        ("posts/bad.md:14", "merge-conflict marker", "'>>>>>>> feature'"),
+    ],
     "bad-yaml": [("posts/bad.md:4", "field 'front matter'", "YAML that does not parse")],
     "missing-title": [("posts/bad.md:2", "field 'title'", "no 'title' field in a series post")],
     "missing-date": [("posts/bad.md:2", "field 'date'", "no 'date' field in a series post")],
     "missing-part": [("posts/bad.md:2", "field 'part'", "no 'part' field in a series post")],
-    "bad-date": [("posts/bad.md:5", "field 'date'",
-                  "found '2018-13-45', which is not a date (month must be in 1..12)")],
-    "unparseable-date": [("posts/bad.md:5", "field 'date'",
-                          "expected a date YYYY-MM-DD, optionally with a time HH:MM[:SS]; "
-                          "found 'last Tuesday'")],
-    "bad-part": [("posts/bad.md:4", "field 'part'", "expected a whole number, e.g. 3 "
-                  "(the legacy form \"Part 3\" is accepted); found '2.5'")],
-    "missing-image": [("posts/bad.md:6", "field 'image'",
-                       "found './nowhere.png', but there is no file posts/nowhere.png")],
-    "unknown-key": [("posts/bad.md:3", "field 'tittle'",
-                     "found unknown field 'tittle'. Did you mean 'title'?")],
-    "repeated-title": [("posts/bad.md:8", "field 'title'",
-                        "found a level-1 heading '# Said twice' in the body")],
-    "duplicate-part": [("posts/b.md:4", "field 'part'",
-                        "expected a part number not used by another post in the series "
-                        "'Test Series'; found 1, already the part of posts/a.md")],
-    "redirect-collision": [("posts/b.md:6", "field 'redirect_from'",
-                            "found '/old/page.html', already a redirect to posts/a.md")],
-    "redirect-to-page": [("posts/a.md:6", "field 'redirect_from'",
-                          "found '/posts/b.html', which is the address of posts/b.md")],
-    "comments-unconfigured": [("_config.yml", "field 'sphinx.config.ddl_giscus'",
-                               "expected a value (copy it from https://giscus.app)")],
+    "bad-date": [
+        (
+            "posts/bad.md:5",
+            "field 'date'",
+            "found '2018-13-45', which is not a date (month must be in 1..12)",
+        )
+    ],
+    "unparseable-date": [
+        (
+            "posts/bad.md:5",
+            "field 'date'",
+            "expected a date YYYY-MM-DD, optionally with a time HH:MM[:SS]; found 'last Tuesday'",
+        )
+    ],
+    "bad-part": [
+        (
+            "posts/bad.md:4",
+            "field 'part'",
+            "expected a whole number, e.g. 3 (the legacy form \"Part 3\" is accepted); found '2.5'",
+        )
+    ],
+    "missing-image": [
+        (
+            "posts/bad.md:6",
+            "field 'image'",
+            "found './nowhere.png', but there is no file posts/nowhere.png",
+        )
+    ],
+    "unknown-key": [
+        ("posts/bad.md:3", "field 'tittle'", "found unknown field 'tittle'. Did you mean 'title'?")
+    ],
+    "repeated-title": [
+        ("posts/bad.md:8", "field 'title'", "found a level-1 heading '# Said twice' in the body")
+    ],
+    "duplicate-part": [
+        (
+            "posts/b.md:4",
+            "field 'part'",
+            "expected a part number not used by another post in the series "
+            "'Test Series'; found 1, already the part of posts/a.md",
+        )
+    ],
+    "redirect-collision": [
+        (
+            "posts/b.md:6",
+            "field 'redirect_from'",
+            "found '/old/page.html', already a redirect to posts/a.md",
+        )
+    ],
+    "redirect-to-page": [
+        (
+            "posts/a.md:6",
+            "field 'redirect_from'",
+            "found '/posts/b.html', which is the address of posts/b.md",
+        )
+    ],
+    "comments-unconfigured": [
+        (
+            "_config.yml",
+            "field 'sphinx.config.ddl_giscus'",
+            "expected a value (copy it from https://giscus.app)",
+        )
+    ],
 }
 
 
@@ -80,8 +125,21 @@ def test_strict_sphinx_build_exits_non_zero_and_writes_no_pages(tmp_path, rootdi
     shutil.copytree(rootdir / "test-conflict", tmp_path / "src")
     out = tmp_path / "html"
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going",
-         str(tmp_path / "src"), str(out)], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-W",
+            "--keep-going",
+            str(tmp_path / "src"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "posts/bad.md:4" in result.stderr
     assert "git merge-conflict marker" in result.stderr

@@ -28,19 +28,37 @@ def site(tmp_path: Path) -> Path:
     shutil.copy(REPO / PART_0, root / "book")
     (root / "_toc.yml").write_text(
         "# The series in part order.\nformat: jb-book\nroot: book/index\nchapters:\n"
-        "  - file: book/maths-behind-deep-learning\n", encoding="utf-8")
+        "  - file: book/maths-behind-deep-learning\n",
+        encoding="utf-8",
+    )
     return root
 
 
 def test_new_writes_a_valid_notebook_post_and_adds_it_to_the_toc(site, capsys):
-    assert main(["--root", str(site), "new", "What is a neural network?", "--part", "12",
-                 "--date", "2026-01-02 09:30"]) == 0
+    assert (
+        main(
+            [
+                "--root",
+                str(site),
+                "new",
+                "What is a neural network?",
+                "--part",
+                "12",
+                "--date",
+                "2026-01-02 09:30",
+            ]
+        )
+        == 0
+    )
     path = site / "book/what-is-a-neural-network.md"
     reading = read_post(path.read_text(), "book/what-is-a-neural-network.md")
     assert reading.problems == []
     post = reading.post
-    assert (post.series, post.title, post.part) == ("Demystifying Deep Learning",
-                                                    "What is a neural network?", 12)
+    assert (post.series, post.title, post.part) == (
+        "Demystifying Deep Learning",
+        "What is a neural network?",
+        12,
+    )
     assert post.date.isoformat() == "2026-01-02T09:30:00"
     assert "jupytext:" in path.read_text() and "kernelspec:" in path.read_text()
     toc = yaml.safe_load((site / "_toc.yml").read_text())
@@ -66,11 +84,30 @@ def test_check_reports_problems(site, capsys):
 
 @pytest.mark.site
 def test_the_new_post_builds_strictly(site):
-    subprocess.run([sys.executable, "-m", "ddl_site", "new", "A scaffolded post", "--part", "12",
-                    "--date", "2026-01-02"], cwd=site, check=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ddl_site",
+            "new",
+            "A scaffolded post",
+            "--part",
+            "12",
+            "--date",
+            "2026-01-02",
+        ],
+        cwd=site,
+        check=True,
+        timeout=60,
+    )
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jupyter_book), "build", "-W", "-n", "--keep-going", "."],
-                            cwd=site, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(jupyter_book), "build", "-W", "-n", "--keep-going", "."],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = site / "_build/html"
     page = BeautifulSoup((html / "book/a-scaffolded-post.html").read_text(), "html.parser")

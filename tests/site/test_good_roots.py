@@ -62,8 +62,11 @@ def test_title_is_the_only_level_one_heading(site):
 def test_series_box_lists_every_part_and_marks_the_current_one(site):
     nav = soup(site / "posts/second-post.html").select_one("nav.ddl-series-nav")
     items = [li.get_text(strip=True) for li in nav.select("ol li")]
-    assert items == ["Part 0: The First Post", "Part 1: The Second Post: <b>bold</b> & more",
-                     "Part 2: The Third Post"]
+    assert items == [
+        "Part 0: The First Post",
+        "Part 1: The Second Post: <b>bold</b> & more",
+        "Part 2: The Third Post",
+    ]
     current = nav.select('[aria-current="page"]')
     assert [c.get_text(strip=True) for c in current] == [items[1]]
     assert nav.find("b") is None  # titles are text, not markup
@@ -76,8 +79,10 @@ def test_series_box_lists_every_part_and_marks_the_current_one(site):
 def test_index_lists_posts_in_part_order_with_date_excerpt_and_image(site):
     entries = soup(site / "index.html").select(".ddl-entry")
     assert [e.select_one(".ddl-entry-title").get_text(strip=True) for e in entries] == [
-        "Part 0: The First Post", "Part 1: The Second Post: <b>bold</b> & more",
-        "Part 2: The Third Post"]
+        "Part 0: The First Post",
+        "Part 1: The Second Post: <b>bold</b> & more",
+        "Part 2: The Third Post",
+    ]
     first = entries[0]
     assert first.find("time")["datetime"] == "2018-07-25T10:00:00"
     assert first.select_one(".ddl-entry-excerpt").text == "Why the series exists, in one sentence."
@@ -93,8 +98,10 @@ def test_tag_pages_list_their_posts(site):
     links = [a["href"] for a in maths.select(".ddl-entry-title a")]
     assert all((site / "tags" / href).resolve().is_file() for href in links)
     tags = soup(site / "posts/first-post.html").select(".ddl-post-tags a")
-    assert [(t.text, t["href"]) for t in tags] == [("maths", "../tags/maths.html"),
-                                                  ("motivation", "../tags/motivation.html")]
+    assert [(t.text, t["href"]) for t in tags] == [
+        ("maths", "../tags/maths.html"),
+        ("motivation", "../tags/motivation.html"),
+    ]
 
 
 def test_atom_feed(site):
@@ -115,12 +122,15 @@ def test_atom_feed(site):
     assert page.find("link", rel="alternate", type="application/atom+xml")["href"] == "../atom.xml"
 
 
-@pytest.mark.parametrize("old", [
-    "test-series/first-post/index.html",   # /<series-slug>/<file-name>/
-    "2018/07/25/FirstPost.html",           # redirect_from as a string
-    "2018/07/28/SecondPost.html",          # redirect_from as a list
-    "old/second/index.html",
-])
+@pytest.mark.parametrize(
+    "old",
+    [
+        "test-series/first-post/index.html",  # /<series-slug>/<file-name>/
+        "2018/07/25/FirstPost.html",  # redirect_from as a string
+        "2018/07/28/SecondPost.html",  # redirect_from as a list
+        "old/second/index.html",
+    ],
+)
 def test_old_urls_are_static_redirect_pages(site, old):
     path = site / old
     page = soup(path)
@@ -159,7 +169,9 @@ def test_sitemap_has_the_pages_and_not_the_redirects(site):
 
 def test_comments_only_where_asked_for(site):
     with_comments = (site / "posts/second-post.html").read_text()
-    script = soup(site / "posts/second-post.html").find("script", src="https://giscus.app/client.js")
+    script = soup(site / "posts/second-post.html").find(
+        "script", src="https://giscus.app/client.js"
+    )
     assert script["data-repo"] == "owner/repo" and script["data-repo-id"] == "R_test"
     assert script["data-category"] == "Comments" and script["data-category-id"] == "DIC_test"
     assert with_comments.count("giscus.app") == 1

@@ -15,11 +15,11 @@ def test_legacy_forms_build_cleanly(build):
     assert app._warning.getvalue() == ""
     out = Path(app.outdir)
     jekyll = BeautifulSoup((out / "posts/jekyll-post.html").read_text(), "html.parser")
-    assert jekyll.select_one(".ddl-part").text == "Part 3"          # part: "Part 3"
-    assert jekyll.find("time")["datetime"] == "2018-08-03"           # datePublished
+    assert jekyll.select_one(".ddl-part").text == "Part 3"  # part: "Part 3"
+    assert jekyll.find("time")["datetime"] == "2018-08-03"  # datePublished
     assert jekyll.find("time").text == "3 August 2018"
     assert "giscus" not in (out / "posts/jekyll-post.html").read_text()
-    assert (out / "2018/08/03/GradDescent.html").is_file()           # redirect_from: a string
+    assert (out / "2018/08/03/GradDescent.html").is_file()  # redirect_from: a string
     notebook = BeautifulSoup((out / "posts/notebook-post.html").read_text(), "html.parser")
     assert notebook.find("time")["datetime"] == "2018-08-29T10:30:00"
     assert notebook.select_one(".ddl-part").text == "Part 4"

@@ -10,8 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ddl_site import comments, feed, frontmatter, redirects, series
-from ddl_site.frontmatter import (conflict_markers, nearest, parse_date, parse_part, read_post,
-                                  split_front_matter)
+from ddl_site.frontmatter import (
+    conflict_markers,
+    nearest,
+    parse_date,
+    parse_part,
+    read_post,
+    split_front_matter,
+)
 
 SEED_PART_0 = """\
 ---
@@ -34,19 +40,31 @@ image: "./why-maths.jpg"
 def test_the_seed_conflict_is_caught_marker_by_marker():
     reading = read_post(SEED_PART_0, "book/p.md")
     assert reading.post is None
-    assert [(p.line, p.field) for p in reading.problems] == [(4, "merge conflict"),
-                                                             (9, "merge conflict")]
+    assert [(p.line, p.field) for p in reading.problems] == [
+        (4, "merge conflict"),
+        (9, "merge conflict"),
+    ]
     # What MyST gets keeps the body on the same lines.
     assert reading.source.splitlines()[13] == "## Why bother with the maths behind deep learning?"
 
 
-@pytest.mark.parametrize("line", ["<<<<<<< HEAD", "=======", ">>>>>>> 6c1ada2... msg",
-                                  "||||||| merged common ancestors", "<<<<<<<"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<<<<<<< HEAD",
+        "=======",
+        ">>>>>>> 6c1ada2... msg",
+        "||||||| merged common ancestors",
+        "<<<<<<<",
+    ],
+)
 def test_each_conflict_marker_line_is_found_on_its_own(line):
     assert [p.line for p in conflict_markers(f"a\n{line}\nb\n")] == [2]
 
 
-@pytest.mark.parametrize("line", ["<<<<<<<< eight", "== not a marker", "======= x =", "a <<<<<<< b"])
+@pytest.mark.parametrize(
+    "line", ["<<<<<<<< eight", "== not a marker", "======= x =", "a <<<<<<< b"]
+)
 def test_lines_that_only_look_like_markers_are_left_alone(line):
     assert conflict_markers(line) == [] or line == "======= x ="
 
@@ -74,7 +92,7 @@ def test_part_rejects_anything_else(value):
 def test_date_round_trips_in_every_accepted_form(when):
     when = when.replace(microsecond=0)
     assert parse_date(when.strftime("%Y-%m-%d %H:%M:%S")) == when
-    assert parse_date(when.isoformat()) == when          # how a notebook's JSON writes it
+    assert parse_date(when.isoformat()) == when  # how a notebook's JSON writes it
     assert parse_date(when.strftime("%Y-%m-%d")) == when.replace(hour=0, minute=0, second=0)
 
 
@@ -83,18 +101,31 @@ def test_date_with_a_zone():
     assert parse_date("2018-07-25 10:00 +01:00").utcoffset() == dt.timedelta(hours=1)
 
 
-@pytest.mark.parametrize("value, reason", [
-    ("2018-13-45", "month must be in 1..12"), ("2018-02-30", "day is out of range"),
-    ("25/07/2018", "not in the form"), ("2018-07-25 25:00", "hour must be in 0..23"),
-])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("2018-13-45", "month must be in 1..12"),
+        ("2018-02-30", "day is out of range"),
+        ("25/07/2018", "not in the form"),
+        ("2018-07-25 25:00", "hour must be in 0..23"),
+    ],
+)
 def test_dates_that_do_not_exist_or_parse_are_rejected(value, reason):
     with pytest.raises(ValueError, match=reason):
         parse_date(value)
 
 
-@pytest.mark.parametrize("typo, meant", [("tittle", "title"), ("exerpt", "excerpt"),
-                                         ("redirect-from", "redirect_from"), ("Date", "date"),
-                                         ("kernelSpec", "kernelspec"), ("seires", "series")])
+@pytest.mark.parametrize(
+    "typo, meant",
+    [
+        ("tittle", "title"),
+        ("exerpt", "excerpt"),
+        ("redirect-from", "redirect_from"),
+        ("Date", "date"),
+        ("kernelSpec", "kernelspec"),
+        ("seires", "series"),
+    ],
+)
 def test_unknown_keys_suggest_the_nearest_known_one(typo, meant):
     assert nearest(typo, frontmatter.KNOWN_FIELDS) == meant
 
@@ -107,9 +138,11 @@ def test_unclosed_front_matter():
 
 
 def test_legacy_and_tool_keys_are_accepted_and_only_tool_keys_and_title_passed_on():
-    text = ("---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
-            "  name: python3\nseries: S\ntitle: T\npart: Part 3\nlayout: post\n"
-            "include_KaTeX: true\ndatePublished: 2018-08-03 10:00\n---\nbody\n")
+    text = (
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
+        "  name: python3\nseries: S\ntitle: T\npart: Part 3\nlayout: post\n"
+        "include_KaTeX: true\ndatePublished: 2018-08-03 10:00\n---\nbody\n"
+    )
     reading = read_post(text, "p.md")
     assert reading.problems == []
     assert (reading.post.part, reading.post.date) == (3, dt.datetime(2018, 8, 3, 10))
@@ -132,19 +165,21 @@ def test_repeated_title_ignores_code_comments():
 
 
 def _post(path="book/a.md", **kw):
-    values = dict(title="A", date=dt.datetime(2018, 7, 25), series="S", part=0)
+    values = {"title": "A", "date": dt.datetime(2018, 7, 25), "series": "S", "part": 0}
     values.update(kw)
     return frontmatter.Post(path=path, **values)
 
 
 def test_redirects_from_the_file_name_and_the_front_matter():
-    post = _post(path="book/maths-behind-deep-learning.md", series="Demystifying Deep Learning",
-                 redirect_from=("/2018/07/25/DemystifyingDeepLearningPrimer.html",))
+    post = _post(
+        path="book/maths-behind-deep-learning.md",
+        series="Demystifying Deep Learning",
+        redirect_from=("/2018/07/25/DemystifyingDeepLearningPrimer.html",),
+    )
     files, problems = redirects.plan({"book/maths-behind-deep-learning": post}, {})
     assert problems == []
     assert files == {
-        "demystifying-deep-learning/maths-behind-deep-learning/index.html":
-            "book/maths-behind-deep-learning",
+        "demystifying-deep-learning/maths-behind-deep-learning/index.html": "book/maths-behind-deep-learning",
         "2018/07/25/DemystifyingDeepLearningPrimer.html": "book/maths-behind-deep-learning",
     }
 
@@ -177,8 +212,10 @@ def test_duplicate_parts_name_both_files():
 
 
 def test_feed_is_valid_atom_dated_by_its_posts():
-    entries = [feed.Entry("A & B", "https://x.org/a.html", dt.datetime(2018, 7, 25, 10), "<s>"),
-               feed.Entry("C", "https://x.org/c.html", dt.datetime(2018, 9, 17), None, ("t",))]
+    entries = [
+        feed.Entry("A & B", "https://x.org/a.html", dt.datetime(2018, 7, 25, 10), "<s>"),
+        feed.Entry("C", "https://x.org/c.html", dt.datetime(2018, 9, 17), None, ("t",)),
+    ]
     raw = feed.atom("Blog", "https://x.org/", "https://x.org/atom.xml", "Me", entries)
     assert raw == feed.atom("Blog", "https://x.org/", "https://x.org/atom.xml", "Me", entries)
     parsed = feedparser.parse(raw)

@@ -21,15 +21,23 @@ def why_maths():
     path = [w.copy()]
     for _ in range(40):
         g = np.array(
-            [w[0] + 0.6 * np.cos(2 * w[0]) * np.cos(2 * w[1]),
-             6 * w[1] - 0.6 * np.sin(2 * w[0]) * np.sin(2 * w[1])]
+            [
+                w[0] + 0.6 * np.cos(2 * w[0]) * np.cos(2 * w[1]),
+                6 * w[1] - 0.6 * np.sin(2 * w[0]) * np.sin(2 * w[1]),
+            ]
         )
         w = w - 0.12 * g
         path.append(w.copy())
     path = np.array(path)
     ax.plot(path[:, 0], path[:, 1], "-o", color="#ffb000", markersize=3, linewidth=1.5)
-    ax.text(0.52, 0.08, r"$W \leftarrow W - \alpha\,\frac{\partial J}{\partial W}$",
-            transform=ax.transAxes, fontsize=26, color="white")
+    ax.text(
+        0.52,
+        0.08,
+        r"$W \leftarrow W - \alpha\,\frac{\partial J}{\partial W}$",
+        transform=ax.transAxes,
+        fontsize=26,
+        color="white",
+    )
     ax.set_xlim(-3, 3)
     ax.set_ylim(-2, 2)
     return fig

@@ -19,9 +19,10 @@ def neural_networks():
 
     rng = np.random.default_rng(1)
     sizes = [4, 6, 6, 1]
-    layers = [Dense(n_in, n_out, activation="tanh" if i < 2 else "sigmoid",
-                    initialiser="xavier", rng=rng)
-              for i, (n_in, n_out) in enumerate(pairwise(sizes))]
+    layers = [
+        Dense(n_in, n_out, activation="tanh" if i < 2 else "sigmoid", initialiser="xavier", rng=rng)
+        for i, (n_in, n_out) in enumerate(pairwise(sizes))
+    ]
     X, _ = load_binary()
     x = Standardiser().fit_transform(X[:4])[:, :1]  # four features of the first example
     activations = [x]
@@ -39,14 +40,26 @@ def neural_networks():
         scale = np.abs(W).max()
         for j in range(W.shape[0]):
             for k in range(W.shape[1]):
-                ax.plot([l, l + 1], [ys[l][k], ys[l + 1][j]],
-                        color="#ffb000" if W[j, k] > 0 else "#4fc3f7",
-                        linewidth=0.4 + 3.0 * abs(W[j, k]) / scale, alpha=0.75, zorder=1)
+                ax.plot(
+                    [l, l + 1],
+                    [ys[l][k], ys[l + 1][j]],
+                    color="#ffb000" if W[j, k] > 0 else "#4fc3f7",
+                    linewidth=0.4 + 3.0 * abs(W[j, k]) / scale,
+                    alpha=0.75,
+                    zorder=1,
+                )
     for l, A in enumerate(activations):
         brightness = np.tanh(np.abs(A[:, 0]))
         for k, value in enumerate(brightness):
-            ax.scatter([l], [ys[l][k]], s=900, zorder=2, edgecolors="white", linewidths=1.5,
-                       color=(0.15 + 0.85 * value, 0.2 + 0.6 * value, 0.35))
+            ax.scatter(
+                [l],
+                [ys[l][k]],
+                s=900,
+                zorder=2,
+                edgecolors="white",
+                linewidths=1.5,
+                color=(0.15 + 0.85 * value, 0.2 + 0.6 * value, 0.35),
+            )
     labels = ["X", "hidden", "hidden", r"$\hat{Y}$"]
     for l, label in enumerate(labels):
         ax.text(l, -0.45, label, ha="center", va="center", color="white", fontsize=16)

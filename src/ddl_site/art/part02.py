@@ -23,7 +23,8 @@ def straight_line():
     ax.scatter(bmi[0], Y[0], s=14, color="#4fc3f7", alpha=0.6, linewidths=0)
     line = np.linspace(bmi.min() - 1, bmi.max() + 1, 2).reshape(1, -1)
     ax.plot(line[0], model.predict(scaler.transform(line))[0], color="#ffb000", linewidth=4)
-    ax.text(0.04, 0.84, r"$\hat{y} = w^{\top}x + b$", transform=ax.transAxes, fontsize=30,
-            color="white")
+    ax.text(
+        0.04, 0.84, r"$\hat{y} = w^{\top}x + b$", transform=ax.transAxes, fontsize=30, color="white"
+    )
     ax.set_xlim(line.min(), line.max())
     return fig

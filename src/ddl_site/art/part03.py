@@ -16,8 +16,12 @@ def grad_descent():
     X = Standardiser().fit_transform(X[[0, 1]])  # mean radius and mean texture
     b = np.zeros((1, 1))
     w1, w2 = np.meshgrid(np.linspace(-1, 7, 120), np.linspace(-3, 5, 90))
-    J = np.array([[logistic_cost(np.array([[a, c]]), b, X, Y) for a, c in zip(r1, r2)]
-                  for r1, r2 in zip(w1, w2)])
+    J = np.array(
+        [
+            [logistic_cost(np.array([[a, c]]), b, X, Y) for a, c in zip(r1, r2)]
+            for r1, r2 in zip(w1, w2)
+        ]
+    )
     W = np.array([[-0.5, 4.5]])
     path = [W.ravel().copy()]
     for _ in range(150):
@@ -32,6 +36,12 @@ def grad_descent():
     ax.contourf(w1, w2, np.log(J), levels=30, cmap="magma", alpha=0.95)
     ax.contour(w1, w2, np.log(J), levels=30, colors="white", linewidths=0.3, alpha=0.35)
     ax.plot(path[:, 0], path[:, 1], "-o", color="#4fc3f7", markersize=4, linewidth=1.8)
-    ax.text(0.5, 0.8, r"$\frac{\partial J}{\partial W} = \frac{1}{m}(\hat{Y} - Y)X^{\top}$",
-            transform=ax.transAxes, fontsize=26, color="white")
+    ax.text(
+        0.5,
+        0.8,
+        r"$\frac{\partial J}{\partial W} = \frac{1}{m}(\hat{Y} - Y)X^{\top}$",
+        transform=ax.transAxes,
+        fontsize=26,
+        color="white",
+    )
     return fig

@@ -25,12 +25,19 @@ def neural_net():
         for j in range(W.shape[0]):
             for k in range(W.shape[1]):
                 colour = "#ffb000" if W[j, k] > 0 else "#4fc3f7"
-                ax.plot([l, l + 1], [ys[l][k], ys[l + 1][j]], color=colour,
-                        linewidth=0.4 + 2.6 * abs(W[j, k]) / scale, alpha=0.85, zorder=1)
+                ax.plot(
+                    [l, l + 1],
+                    [ys[l][k], ys[l + 1][j]],
+                    color=colour,
+                    linewidth=0.4 + 2.6 * abs(W[j, k]) / scale,
+                    alpha=0.85,
+                    zorder=1,
+                )
     for l, n in enumerate(sizes):
         face = "#e8eef7" if l in (0, len(sizes) - 1) else "#0f1b2d"
-        ax.scatter(np.full(n, l), ys[l], s=420, facecolor=face, edgecolor="white",
-                   linewidth=1.8, zorder=2)
+        ax.scatter(
+            np.full(n, l), ys[l], s=420, facecolor=face, edgecolor="white", linewidth=1.8, zorder=2
+        )
         label = "$A^{[0]} = X$" if l == 0 else f"$A^{{[{l}]}}$"
         ax.text(l, -0.55, label, color="white", ha="center", va="center", fontsize=13)
     return fig

@@ -32,15 +32,31 @@ def backprop():
         for j in range(dW.shape[0]):
             for k in range(dW.shape[1]):
                 strength = abs(dW[j, k]) / scale
-                ax.plot([l, l + 1], [ys[l][k], ys[l + 1][j]], color="#ff6f61",
-                        linewidth=0.3 + 3.2 * strength, alpha=0.25 + 0.7 * strength, zorder=1)
+                ax.plot(
+                    [l, l + 1],
+                    [ys[l][k], ys[l + 1][j]],
+                    color="#ff6f61",
+                    linewidth=0.3 + 3.2 * strength,
+                    alpha=0.25 + 0.7 * strength,
+                    zorder=1,
+                )
     for l, n in enumerate(sizes):
-        ax.scatter(np.full(n, l), ys[l], s=420, facecolor="#0f1b2d", edgecolor="white",
-                   linewidth=1.8, zorder=2)
+        ax.scatter(
+            np.full(n, l),
+            ys[l],
+            s=420,
+            facecolor="#0f1b2d",
+            edgecolor="white",
+            linewidth=1.8,
+            zorder=2,
+        )
     # The backward sweep, from the output towards the input.
     for l in range(len(sizes) - 1, 0, -1):
-        ax.annotate("", xy=(l - 0.75, -0.45), xytext=(l - 0.3, -0.45),
-                    arrowprops={"arrowstyle": "-|>", "color": "#ffb000", "linewidth": 2})
-        ax.text(l, -0.45, f"$dZ^{{[{l}]}}$", color="white", ha="center", va="center",
-                fontsize=12)
+        ax.annotate(
+            "",
+            xy=(l - 0.75, -0.45),
+            xytext=(l - 0.3, -0.45),
+            arrowprops={"arrowstyle": "-|>", "color": "#ffb000", "linewidth": 2},
+        )
+        ax.text(l, -0.45, f"$dZ^{{[{l}]}}$", color="white", ha="center", va="center", fontsize=12)
     return fig

@@ -19,10 +19,14 @@ def learning_rates():
     ax.set_axis_off()
     w1, w2 = np.meshgrid(np.linspace(-4.6, 1.6, 300), np.linspace(-2.2, 2.2, 200))
     J = 0.5 * (H[0, 0] * w1**2 + 2 * H[0, 1] * w1 * w2 + H[1, 1] * w2**2)
-    ax.contourf(w1, w2, J, levels=np.geomspace(0.005, 60, 25), cmap="viridis", alpha=0.9,
-                extend="both")
-    optimisers = {"#ff6f61": GradientDescent(0.19), "#ffb000": Momentum(0.3, 0.9),
-                  "white": Adam(0.3)}
+    ax.contourf(
+        w1, w2, J, levels=np.geomspace(0.005, 60, 25), cmap="viridis", alpha=0.9, extend="both"
+    )
+    optimisers = {
+        "#ff6f61": GradientDescent(0.19),
+        "#ffb000": Momentum(0.3, 0.9),
+        "white": Adam(0.3),
+    }
     for colour, optimiser in optimisers.items():
         w = np.array([-4.0, 1.5])
         path = [w.copy()]

@@ -17,8 +17,14 @@ def train_dev_curves():
     X, y = load_multiclass()
     rng = np.random.default_rng(7)
     full = train_val_test_split(X / 16.0, one_hot(y), rng, val_fraction=0.25, test_fraction=0.25)
-    data = Dataset(full.X_train[:, :150], full.Y_train[:, :150], full.X_val, full.Y_val,
-                   full.X_test, full.Y_test)
+    data = Dataset(
+        full.X_train[:, :150],
+        full.Y_train[:, :150],
+        full.X_val,
+        full.Y_val,
+        full.X_test,
+        full.Y_test,
+    )
     net = feed_forward([64, 128, 128, 10], rng)
     history = train(net, CategoricalCrossEntropy(), Adam(3e-3), data, 120, 32, rng)
 

@@ -27,8 +27,9 @@ def cnn_internals():
         ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, f"{image[i, j]:.0f}", ha="center", va="center", fontsize=11,
-                        color="black")
+                ax.text(
+                    j, i, f"{image[i, j]:.0f}", ha="center", va="center", fontsize=11, color="black"
+                )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(title, color="white", fontsize=13)

@@ -57,23 +57,56 @@ def lstm_graph():
     for parent, child in edges:
         (x0, y0), (x1, y1) = pos[id(parent)], pos[id(child)]
         ax.plot([x0, x1], [y0, y1], color="#9fb3c8", linewidth=1.0, alpha=0.7, zorder=1)
-    colours = {"σ": "#ffd166", "tanh": "#8ecae6", "*": "#ef476f", "+": "#06d6a0", "@": "#b388eb",
-               "concat": "#e8eef7", "Σ": "#ffffff"}
-    labels = {"a_prev": r"$a^{\langle t-1 \rangle}$", "c_prev": r"$c^{\langle t-1 \rangle}$",
-              "x": r"$x^{\langle t \rangle}$"}
+    colours = {
+        "σ": "#ffd166",
+        "tanh": "#8ecae6",
+        "*": "#ef476f",
+        "+": "#06d6a0",
+        "@": "#b388eb",
+        "concat": "#e8eef7",
+        "Σ": "#ffffff",
+    }
+    labels = {
+        "a_prev": r"$a^{\langle t-1 \rangle}$",
+        "c_prev": r"$c^{\langle t-1 \rangle}$",
+        "x": r"$x^{\langle t \rangle}$",
+    }
     for node in order:
         x0, y0 = pos[id(node)]
         if node.op:
-            ax.scatter([x0], [y0], s=420, color=colours.get(node.op, "#cccccc"), zorder=2,
-                       edgecolor="#0f1b2d", linewidth=1)
+            ax.scatter(
+                [x0],
+                [y0],
+                s=420,
+                color=colours.get(node.op, "#cccccc"),
+                zorder=2,
+                edgecolor="#0f1b2d",
+                linewidth=1,
+            )
             text = {"*": "⊙", "@": "W·", "concat": "[ ]"}.get(node.op, node.op)
-            ax.text(x0, y0, text, ha="center", va="center", fontsize=7 if len(text) > 2 else 9, color="#0f1b2d", zorder=3)
+            ax.text(
+                x0,
+                y0,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7 if len(text) > 2 else 9,
+                color="#0f1b2d",
+                zorder=3,
+            )
         else:
             name = labels.get(node.name) or (
-                f"${node.name[0]}_{node.name[2]}$" if node.name[:1] in "Wb" and node.name else "1")
+                f"${node.name[0]}_{node.name[2]}$" if node.name[:1] in "Wb" and node.name else "1"
+            )
             ax.text(x0, y0, name, ha="center", va="center", fontsize=12, color="white", zorder=3)
-    ax.text(n_cols - 0.5, -0.4 * tallest + 0.2,
-            r"$\frac{\partial J}{\partial u} = \sum_{\text{paths from } u \text{ to } J}"
-            r"\;\prod \text{local derivatives}$",
-            color="white", ha="right", va="center", fontsize=15)
+    ax.text(
+        n_cols - 0.5,
+        -0.4 * tallest + 0.2,
+        r"$\frac{\partial J}{\partial u} = \sum_{\text{paths from } u \text{ to } J}"
+        r"\;\prod \text{local derivatives}$",
+        color="white",
+        ha="right",
+        va="center",
+        fontsize=15,
+    )
     return fig
