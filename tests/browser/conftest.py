@@ -35,7 +35,9 @@ def base_url(site) -> str:
         yield url
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: while Playwright runs, its event loop is the thread's running loop, which
+# deadlocks asyncio code (nbclient, jupyter) in other tests that xdist gives the same worker.
+@pytest.fixture(scope="module")
 def browser_context():
     _need(
         Path(CHROMIUM).exists(),
@@ -66,9 +68,9 @@ class Visit:
     requested: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def visit(base_url, browser_context):
-    """``visit("book/x.html")``: the page loaded once per worker (later calls reuse it)."""
+    """``visit("book/x.html")``: the page loaded once per test module (later calls reuse it)."""
     visits: dict[str, Visit] = {}
 
     def load(relative: str) -> Visit:

@@ -66,7 +66,9 @@ def test_every_image_loaded_and_described(visit, relative):
     page = visit(relative)
     page.page.evaluate("""async () => {
         for (const img of document.images) { img.loading = 'eager'; }
-        await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+        const settle = (img) => Promise.race([img.decode().catch(() => null),
+                                              new Promise(done => setTimeout(done, 10000))]);
+        await Promise.all([...document.images].map(settle));
     }""")
     images = page.page.evaluate("""() => [...document.images].map(img => ({
         src: img.currentSrc || img.src, width: img.naturalWidth,
