@@ -20,11 +20,12 @@ Equation labels: ``eq-sigmoid``, ``eq-sigmoid-prime``, ``eq-tanh``,
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._names import lookup
 
 __all__ = [
     "ACTIVATIONS",
@@ -179,14 +180,4 @@ def get_activation(activation) -> Activation:
         return ACTIVATIONS["identity"]
     if isinstance(activation, Activation):
         return activation
-    if isinstance(activation, str) and activation in ACTIVATIONS:
-        return ACTIVATIONS[activation]
-    hint = ""
-    if isinstance(activation, str):
-        close = difflib.get_close_matches(activation, list(ACTIVATIONS), n=1)
-        if close:
-            hint = f" Did you mean {close[0]!r}?"
-    raise ValueError(
-        f"activation: expected one of {sorted(ACTIVATIONS)} or an Activation, "
-        f"got {activation!r}.{hint}"
-    )
+    return lookup("activation", activation, ACTIVATIONS, "an Activation")

@@ -15,10 +15,11 @@ Equation labels: ``eq-init-small``, ``eq-init-xavier``, ``eq-init-he``.
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import numpy as np
+
+from ._names import lookup
 
 __all__ = [
     "INITIALISERS",
@@ -99,14 +100,4 @@ def get_initialiser(initialiser):
     """Return the initialiser called ``initialiser``, or ``initialiser`` if callable."""
     if callable(initialiser):
         return initialiser
-    if isinstance(initialiser, str) and initialiser in INITIALISERS:
-        return INITIALISERS[initialiser]
-    hint = ""
-    if isinstance(initialiser, str):
-        close = difflib.get_close_matches(initialiser, list(INITIALISERS), n=1)
-        if close:
-            hint = f" Did you mean {close[0]!r}?"
-    raise ValueError(
-        f"initialiser: expected one of {sorted(INITIALISERS)} or a callable, "
-        f"got {initialiser!r}.{hint}"
-    )
+    return lookup("initialiser", initialiser, INITIALISERS, "a callable")

@@ -36,10 +36,9 @@ Equation labels: ``eq-mse``, ``eq-mse-gradient``, ``eq-bce``,
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 
+from ._names import lookup
 from .activations import sigmoid, softmax
 
 __all__ = [
@@ -240,11 +239,4 @@ def get_loss(loss) -> Loss:
     """Return a :class:`Loss` instance from a name in ``LOSSES`` or a ``Loss``."""
     if isinstance(loss, Loss):
         return loss
-    if isinstance(loss, str) and loss in LOSSES:
-        return LOSSES[loss]()
-    hint = ""
-    if isinstance(loss, str):
-        close = difflib.get_close_matches(loss, list(LOSSES), n=1)
-        if close:
-            hint = f" Did you mean {close[0]!r}?"
-    raise ValueError(f"loss: expected one of {sorted(LOSSES)} or a Loss, got {loss!r}.{hint}")
+    return lookup("loss", loss, LOSSES, "a Loss")()
