@@ -10,11 +10,10 @@ threadpoolctl) and for torch.  Prints the best time of several repeats
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
+from timing import side_by_side
 
 from ddl.conv import Conv2D
 
@@ -25,20 +24,6 @@ SHAPES = [
     (32, 32, 32, 32, 64, 3, 1, 1),
     (64, 32, 16, 16, 32, 5, 2, 2),
 ]
-
-
-def best_times(fn_a, fn_b, repeats, min_seconds=0.5):
-    """Best time of each of two functions, run alternately so both see the same machine load."""
-    fn_a()  # warm up
-    fn_b()
-    times_a, times_b = [], []
-    start = time.perf_counter()
-    while len(times_a) < repeats or time.perf_counter() - start < min_seconds:
-        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-    return min(times_a), min(times_b)
 
 
 def bench(shape, threads, dtype, repeats):
@@ -64,10 +49,7 @@ def bench(shape, threads, dtype, repeats):
         Z = torch.nn.functional.conv2d(Xt, Wt, bt, stride=s, padding=p)
         Z.backward(dZt)
 
-    torch.set_num_threads(threads)
-    with threadpool_limits(limits=threads):
-        t_ddl, t_torch = best_times(ddl_step, torch_step, repeats)
-    return t_ddl, t_torch
+    return side_by_side(ddl_step, torch_step, threads, repeats)
 
 
 def main():

@@ -12,11 +12,10 @@ threadpoolctl) and for torch.  Prints the best time of several repeats
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
+from timing import side_by_side
 
 from ddl.losses import MeanSquaredError
 from ddl.network import Network
@@ -29,20 +28,6 @@ SIZES = [
     (50, 32, 128, 64),
     (100, 50, 128, 32),  # IMDB-like: 100 words of 50-d vectors, 128 units
 ]
-
-
-def best_times(fn_a, fn_b, repeats, min_seconds=0.5):
-    """Best time of each of two functions, run alternately so both see the same machine load."""
-    fn_a()  # warm up
-    fn_b()
-    times_a, times_b = [], []
-    start = time.perf_counter()
-    while len(times_a) < repeats or time.perf_counter() - start < min_seconds:
-        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-    return min(times_a), min(times_b)
 
 
 def bench(size, threads, dtype, repeats):
@@ -75,10 +60,7 @@ def bench(size, threads, dtype, repeats):
         cost.backward()
         opt.step()
 
-    torch.set_num_threads(threads)
-    with threadpool_limits(limits=threads):
-        t_ddl, t_torch = best_times(ddl_step, torch_step, repeats)
-    return t_ddl, t_torch
+    return side_by_side(ddl_step, torch_step, threads, repeats)
 
 
 def main():
