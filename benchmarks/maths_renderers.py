@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import REPO, launch, maths_visible_ms, measure, serve
 
+from ddl_site.cli import NOTEBOOK_METADATA
+
 MATHJAX = "mathjax@3.2.2"
 
 INLINE = [
@@ -75,19 +77,14 @@ h_t = \tanh\left(W_{hh} h_{t-1} + W_{xh} x_t + b_h\right)
 \end{equation}""",
 ]
 
-HEADER = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
+HEADER = (
+    "---\n"
+    + NOTEBOOK_METADATA
+    + """\
 ---
 # A maths-heavy page
 """
+)
 
 
 def maths_page() -> str:

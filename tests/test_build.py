@@ -7,6 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
+from ddl_site.cli import NOTEBOOK_METADATA
 from sitebuild import REPO
 
 pytestmark = pytest.mark.site
@@ -66,16 +67,10 @@ def test_no_merge_conflict_markers_in_published_sources():
             assert not re.match(r"^(<{7}|={7}|>{7})( |$)", line), f"{path}:{number}: {line}"
 
 
-BROKEN_POST = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
+BROKEN_POST = (
+    "---\n"
+    + NOTEBOOK_METADATA
+    + """\
 ---
 # A post that breaks
 
@@ -86,6 +81,7 @@ def explode():
 explode()
 ```
 """
+)
 
 
 def test_failing_cell_fails_the_build_and_names_the_post(make_book):

@@ -16,8 +16,8 @@ import yaml
 from .frontmatter import Post, check_series, parse_date, read_post, slugify
 
 POSTS_DIR = "book"
-TEMPLATE = """\
----
+#: The front-matter lines that make a MyST Markdown file a notebook Jupyter can run.
+NOTEBOOK_METADATA = """\
 jupytext:
   text_representation:
     extension: .md
@@ -26,6 +26,12 @@ kernelspec:
   display_name: Python 3
   language: python
   name: python3
+"""
+
+TEMPLATE = (
+    "---\n"
+    + NOTEBOOK_METADATA
+    + """\
 series: {series}
 title: {title}
 part: {part}
@@ -55,6 +61,7 @@ glue("n_units", n_units, display=False)
 
 ## Code
 """
+)
 
 
 def _exists(root: Path):
