@@ -9,7 +9,18 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, execution, extension, katex, lead_images, notebooks, numbering
+from . import (
+    assets,
+    execution,
+    extension,
+    icons,
+    images,
+    katex,
+    lead_images,
+    notebooks,
+    numbering,
+    stylesheets,
+)
 
 __version__ = "0.1.0"
 
@@ -21,5 +32,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     katex.setup(app)  # maths typeset at build time, no MathJax
     numbering.setup(app)  # figures and equations numbered from 1 in each post
     notebooks.setup(app)  # each notebook post downloadable as .ipynb
-    assets.setup(app)  # theme mode and favicon: no console errors, no 404s
+    assets.setup(app)  # theme mode and favicon: no console errors, no 404s; scripts deferred
+    images.setup(app)  # sizes, loading priority, WebP lead images, animation frames as files
+    icons.setup(app)  # Font Awesome cut to the icons the pages show
+    stylesheets.setup(app)  # the theme's stylesheets trimmed to the rules pages use
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,13 +4,19 @@
   left empty, the theme logs a console error on every first visit.
 * The site has a favicon (``static/favicon.svg``, and ``/favicon.ico`` drawn from it for pages
   that do not link one, such as the root redirect), so no browser request ends in a 404.
+* sphinx-thebe's stylesheet and scripts are left out while no page offers a live-code button
+  (``launch_buttons.thebe`` in ``_config.yml``).
 * A script block added twice to a page (sphinx-thebe's configuration is, when the reading
   phase starts more than once) is written once: twice is a ``SyntaxError`` in the console.
 * Buttons and toggles are named by what they show (axe-core's label-content-name-mismatch):
   ``templates/`` overrides the theme's search button and colour switch, and the code-cell
   toggles lose an ``aria-label`` that contradicted their visible text.
-* Images after a page's first load lazily (``loading="lazy"``), so a long post costs only
-  what the reader scrolls to.
+* No script holds up the first paint: every script of the page's head runs after the page is
+  parsed, in the order it was written. A file gets ``defer``; an inline script that uses
+  what an earlier file defines is deferred too (as a ``data:`` URL, the one way to defer an
+  inline classic script); an inline script that only binds names to literals (the settings
+  togglebutton and thebe read) runs where it stands, as before. The theme's search scripts
+  are deferred by ``templates/layout.html``.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
   their buttons), and their frame and slider are named.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sphinx.application import Sphinx
 
@@ -34,7 +41,28 @@ ANIMATION_CDN = re.compile(
 )
 ANIMATION_IMG = re.compile(r'<img id="(_anim_img\w+)">')
 ANIMATION_SLIDER = re.compile(r'<input id="(_anim_slider\w+)" type="range"')
-IMG = re.compile(r"<img (?![^>]*\bloading=)")
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*)</script>", re.S)
+LITERAL = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|true|false|null|-?\d+(?:\.\d+)?)"""
+DATA_SAFE = "=;:,.'()/_-!*$[]{}+?@~"  # left readable in a data: URL; the rest is %-encoded
+LITERAL_BINDINGS = re.compile(
+    rf"\s*(?:(?:let|var|const)\s+[A-Za-z_$][\w$]*\s*=\s*{LITERAL}\s*;?\s*)+"
+)
+
+
+def deferred(tag: str) -> str:
+    """A ``<script>`` tag of the head, made to run after parsing without changing its order."""
+    match = SCRIPT.fullmatch(tag.strip())
+    if match is None:
+        return tag
+    attrs, body = match.groups()
+    if re.search(r"\b(defer|async)\b|\btype=", attrs):
+        return tag  # already deferred or async, a module, or not JavaScript
+    if re.search(r"\bsrc=", attrs):
+        return f"<script defer{attrs}>{body}</script>"
+    if LITERAL_BINDINGS.fullmatch(body):
+        return tag
+    # The same classic script (same global scope), from a data: URL so that it can be deferred.
+    return f'<script defer{attrs} src="data:text/javascript,{quote(body, safe=DATA_SAFE)}"></script>'
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -47,7 +75,27 @@ def configure(app: Sphinx, config: Any) -> None:
         config.templates_path = [str(TEMPLATES), *config.templates_path]
 
 
+def thebe_enabled(app: Sphinx) -> bool:
+    """Whether pages have a live-code (thebe) launch button (``launch_buttons.thebe``)."""
+    options = app.config.html_theme_options or {}
+    return bool((options.get("launch_buttons") or {}).get("thebe"))
+
+
+def is_thebe(script: Any) -> bool:
+    filename = str(getattr(script, "filename", script) or "")
+    body = str((getattr(script, "attributes", {}) or {}).get("body", ""))
+    return "sphinx-thebe" in filename or "THEBE_JS_URL" in body
+
+
 def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    js_tag = context.get("js_tag")
+    if js_tag is not None and not getattr(js_tag, "ddl_deferred", False):
+
+        def deferred_js_tag(js: Any) -> str:
+            return deferred(js_tag(js))
+
+        deferred_js_tag.ddl_deferred = True  # type: ignore[attr-defined]
+        context["js_tag"] = deferred_js_tag
     scripts = context.get("script_files")
     if scripts:
         seen, unique = set(), []
@@ -61,6 +109,14 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
                 seen.add(key)
                 unique.append(script)
         scripts[:] = unique
+    if not thebe_enabled(app):
+        # sphinx-thebe adds its stylesheet, script and settings to every page even when no
+        # page has a live-code button: a stylesheet the first paint waits for, for nothing.
+        if scripts:
+            scripts[:] = [s for s in scripts if not is_thebe(s)]
+        styles = context.get("css_files")
+        if styles:
+            styles[:] = [s for s in styles if "sphinx-thebe" not in str(getattr(s, "filename", s))]
     body = context.get("body")
     if body and "Toggle hidden content" in body:
         body = TOGGLE_LABEL.sub(r"\1", body)
@@ -71,13 +127,6 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         body = ANIMATION_SLIDER.sub(
             r'<input id="\1" aria-label="Animation frame" type="range"', body
         )
-    if body and "<img " in body:
-        # The first image (a post's lead image, the largest paint) loads at once; the rest load
-        # as the reader scrolls to them.
-        first, *rest = IMG.split(body)
-        if rest:
-            lazy = "".join(f'<img loading="lazy" decoding="async" {part}' for part in rest[1:])
-            body = first + "<img " + rest[0] + lazy
     if body is not None:
         context["body"] = body
 

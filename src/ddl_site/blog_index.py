@@ -27,7 +27,7 @@ def entry_html(post: Post, url: str, image_url: str | None) -> str:
     label = f"{part_label(post)}: {post.title}" if post.part is not None else post.title
     image = (
         f'<a class="ddl-entry-image" href="{escape(url)}" tabindex="-1">'
-        f'<img src="{escape(image_url)}" alt="{escape(image_alt(post))}" loading="lazy"></a>\n'
+        f'<img class="ddl-thumb" src="{escape(image_url)}" alt="{escape(image_alt(post))}"></a>\n'
         if image_url
         else ""
     )

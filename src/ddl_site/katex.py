@@ -15,18 +15,15 @@ requested: this module is the site's ``html_math_renderer``.
 A TeX error fails the build, naming the file, the line and the equation.
 
 If the pinned KaTeX is not installed in ``node_modules`` at the repository's root, the first
-build installs it with ``npm ci --omit=dev`` (under a lock, so parallel builds install once).
+build installs it (:mod:`ddl_site.node`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +34,10 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
+from . import node
+
 logger = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[2]
 RENDERER = Path(__file__).with_name("katex_render.cjs")
 STATIC = "katex"  # folder under _static
 
@@ -89,63 +87,12 @@ def key_of(tex: str, display: bool, version: str) -> str:
 
 
 def pinned_version() -> str:
-    package = json.loads((REPO / "package.json").read_text())
-    return package["dependencies"]["katex"]
-
-
-def installed_version(node_modules: Path) -> str | None:
-    manifest = node_modules / "katex" / "package.json"
-    if not manifest.is_file():
-        return None
-    return json.loads(manifest.read_text()).get("version")
-
-
-def ensure_katex() -> Path:
-    """``node_modules`` holding the pinned KaTeX; run ``npm ci --omit=dev`` if it is missing."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        raise ExtensionError(
-            "Node.js and npm are needed to typeset the maths with KaTeX at build time "
-            "(Debian: apt-get install nodejs npm)."
-        )
-    node_modules = REPO / "node_modules"
-    version = pinned_version()
-    if installed_version(node_modules) == version:
-        return node_modules
-    lock_name = hashlib.sha256(str(REPO).encode()).hexdigest()[:16]
-    lock_path = Path(tempfile.gettempdir()) / f"ddl-site-npm-{lock_name}.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if installed_version(node_modules) != version:
-            logger.info(f"[katex] installing KaTeX {version} with npm ci --omit=dev")
-            result = subprocess.run(
-                ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0 or installed_version(node_modules) != version:
-                raise ExtensionError(
-                    f"npm ci could not install KaTeX {version} into {node_modules}:\n"
-                    + result.stdout
-                    + result.stderr
-                )
-    return node_modules
+    return node.pinned_version("katex")
 
 
 def run_katex(requests: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Render ``[{"tex", "display"}, ...]`` in one Node.js process."""
-    node_modules = ensure_katex()
-    result = subprocess.run(
-        ["node", str(RENDERER), str(node_modules)],
-        input=json.dumps(requests),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ExtensionError(f"KaTeX's Node.js renderer failed:\n{result.stderr}")
-    return json.loads(result.stdout)
+    return node.run(RENDERER, requests)  # type: ignore[return-value]
 
 
 # --- collecting and rendering every equation before pages are written ----------------------
@@ -264,7 +211,7 @@ def copy_static(app: Sphinx, exception: Exception | None) -> None:
         return
     if app.builder.math_renderer_name != "katex":
         return
-    node_modules = ensure_katex()
+    node_modules = node.ensure_packages()
     css, fonts = stylesheet(node_modules)
     target = Path(app.outdir) / "_static" / STATIC
     (target / "fonts").mkdir(parents=True, exist_ok=True)
