@@ -238,6 +238,8 @@ def site_pages(html: Path) -> list[str]:
         relative = path.relative_to(html).as_posix()
         if relative.startswith(("_static/", "_sources/", "_downloads/", "_images/")):
             continue
+        if any(part.startswith(".") for part in path.relative_to(html).parts):
+            continue  # not part of the site (a tool's folder left in the output)
         if relative in {"genindex.html", "search.html"} or is_redirect(path):
             continue
         pages.append(relative)
@@ -278,8 +280,18 @@ def lighthouse(url: str, preset: str) -> dict[str, int]:
         data = json.loads(report.read_text())
     scores = {name: round(category["score"] * 100) for name, category in data["categories"].items()}
     audits = data["audits"]
+    scores["fcp_ms"] = round(audits["first-contentful-paint"]["numericValue"])
     scores["lcp_ms"] = round(audits["largest-contentful-paint"]["numericValue"])
+    scores["tbt_ms"] = round(audits["total-blocking-time"]["numericValue"])
+    scores["cls"] = audits["cumulative-layout-shift"]["numericValue"]
     scores["bytes"] = round(audits["total-byte-weight"]["numericValue"])
+    # An audit Lighthouse could not run (say, a Chromium its trace reader does not know) is
+    # reported, not silently scored around.
+    scores["errors"] = sorted(
+        f"{key}: {audit.get('errorMessage', '')[:120]}"
+        for key, audit in audits.items()
+        if audit.get("scoreDisplayMode") == "error"
+    )
     return scores
 
 
@@ -319,16 +331,20 @@ def main() -> int:
             targets = ["index.html"] + ([heaviest[0]] if heaviest else [])
             print(
                 f"\nLighthouse {'page':46} {'preset':8} {'perf':>5} {'a11y':>5} "
-                f"{'LCP ms':>7} {'bytes':>9}"
+                f"{'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} {'CLS':>6} {'bytes':>9}"
             )
             for relative in targets:
                 for preset in ("mobile", "desktop"):
                     scores = lighthouse(f"{base}/{relative}", preset)
                     print(
                         f"           {relative:46} {preset:8} {scores['performance']:>5} "
-                        f"{scores['accessibility']:>5} {scores['lcp_ms']:>7} "
+                        f"{scores['accessibility']:>5} {scores['fcp_ms']:>7} "
+                        f"{scores['lcp_ms']:>7} {scores['tbt_ms']:>7} {scores['cls']:>6.3f} "
                         f"{scores['bytes']:>9,}"
                     )
+                    for error in scores["errors"]:
+                        print(f"             audit error: {error}")
+                        problems.append(f"{relative} ({preset}): Lighthouse audit error {error}")
                     for category in ("performance", "accessibility"):
                         if scores[category] < SCORE_GOAL:
                             problems.append(

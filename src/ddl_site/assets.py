@@ -41,7 +41,7 @@ ANIMATION_CDN = re.compile(
 )
 ANIMATION_IMG = re.compile(r'<img id="(_anim_img\w+)">')
 ANIMATION_SLIDER = re.compile(r'<input id="(_anim_slider\w+)" type="range"')
-SCRIPT = re.compile(r"<script\b([^>]*)>(.*)</script>", re.S)
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*)</script>", re.DOTALL)
 LITERAL = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|true|false|null|-?\d+(?:\.\d+)?)"""
 DATA_SAFE = "=;:,.'()/_-!*$[]{}+?@~"  # left readable in a data: URL; the rest is %-encoded
 LITERAL_BINDINGS = re.compile(
@@ -62,7 +62,9 @@ def deferred(tag: str) -> str:
     if LITERAL_BINDINGS.fullmatch(body):
         return tag
     # The same classic script (same global scope), from a data: URL so that it can be deferred.
-    return f'<script defer{attrs} src="data:text/javascript,{quote(body, safe=DATA_SAFE)}"></script>'
+    return (
+        f'<script defer{attrs} src="data:text/javascript,{quote(body, safe=DATA_SAFE)}"></script>'
+    )
 
 
 def configure(app: Sphinx, config: Any) -> None:

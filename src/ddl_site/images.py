@@ -38,8 +38,10 @@ SIZES = {
     "ddl-thumb": "(max-width: 40rem) 100vw, 12rem",
     "default": "(max-width: 48rem) 100vw, 48rem",
 }
-# matplotlib's Animation.to_jshtml: ``frames[3] = "data:image/png;base64,iVBOR...\<newline>...";``
-FRAME = re.compile(r'(frames\[\d+\] = )"data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\\\n]*)"')
+# matplotlib's Animation.to_jshtml: ``frames[3] = "data:image/png;base64,iVBOR...\<newline>..."``
+FRAME = re.compile(
+    r'(frames\[\d+\] = )"data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\\\n]*)"'
+)
 
 
 def attributes(tag: str) -> dict[str, str]:
@@ -156,7 +158,9 @@ def write_webp(source: Path, target_dir: Path, widths=WEBP_WIDTHS) -> list[tuple
             target = target_dir / name
             if not target.exists():
                 height = round(image.height * width / image.width)
-                scaled = image if width == image.width else image.resize((width, height), Image.LANCZOS)
+                scaled = (
+                    image if width == image.width else image.resize((width, height), Image.LANCZOS)
+                )
                 target_dir.mkdir(parents=True, exist_ok=True)
                 scaled.save(target, "WEBP", quality=WEBP_QUALITY, method=6)
             out.append((name, width))

@@ -34,7 +34,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
-from . import node
+from . import node as node_packages
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +87,12 @@ def key_of(tex: str, display: bool, version: str) -> str:
 
 
 def pinned_version() -> str:
-    return node.pinned_version("katex")
+    return node_packages.pinned_version("katex")
 
 
 def run_katex(requests: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Render ``[{"tex", "display"}, ...]`` in one Node.js process."""
-    return node.run(RENDERER, requests)  # type: ignore[return-value]
+    return node_packages.run(RENDERER, requests)  # type: ignore[return-value]
 
 
 # --- collecting and rendering every equation before pages are written ----------------------
@@ -211,7 +211,7 @@ def copy_static(app: Sphinx, exception: Exception | None) -> None:
         return
     if app.builder.math_renderer_name != "katex":
         return
-    node_modules = node.ensure_packages()
+    node_modules = node_packages.ensure_packages()
     css, fonts = stylesheet(node_modules)
     target = Path(app.outdir) / "_static" / STATIC
     (target / "fonts").mkdir(parents=True, exist_ok=True)
