@@ -73,12 +73,16 @@ def test_every_image_loaded_and_described(visit, relative):
     images = page.page.evaluate("""() => [...document.images].map(img => ({
         src: img.currentSrc || img.src, width: img.naturalWidth,
         alt: img.getAttribute('alt'),
+        inPicture: img.parentElement.tagName === 'PICTURE',
         decorative: img.getAttribute('role') === 'presentation' ||
                     img.getAttribute('aria-hidden') === 'true'}))""")
     broken = [image for image in images if image["width"] == 0]
     assert not broken, "images that did not load:\n" + dumps(broken)
     undescribed = [i for i in images if not (i["alt"] or "").strip() and not i["decorative"]]
     assert not undescribed, "images without alt text:\n" + dumps(undescribed)
+    # Lead images are offered as WebP; the browser takes it rather than the PNG or JPEG.
+    not_webp = [i for i in images if i["inPicture"] and not i["src"].endswith(".webp")]
+    assert not not_webp, "lead images not shown as WebP:\n" + dumps(not_webp)
 
 
 @pytest.mark.parametrize("relative", PAGES)
