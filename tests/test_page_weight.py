@@ -397,3 +397,38 @@ def test_own_and_maths_stylesheets_are_not_trimmed(built):
     assert static / "ddl_site.css" not in trimmed
     assert not [p for p in trimmed if "katex" in p.parts]
     assert static / "styles" / "pydata-sphinx-theme.css" in trimmed
+
+
+def test_pages_link_trimmed_stylesheets_by_their_new_version():
+    html = (
+        '<link href="../_static/styles/pydata-sphinx-theme.css?digest=55c2" rel="stylesheet" />'
+        '<link rel="stylesheet" href="_static/pygments.css?v=03e43079" />'
+        '<link rel="stylesheet" href="../../_static/pygments.css" />'
+        '<link href="../_static/ddl_site.css?v=1"/>'
+        '<a href="../_static/styles/pydata-sphinx-theme.css.map">map</a>'
+    )
+    out = stylesheets.revision_links(
+        html, {"styles/pydata-sphinx-theme.css": "aaaa1111", "pygments.css": "bbbb2222"}
+    )
+    assert out == (
+        '<link href="../_static/styles/pydata-sphinx-theme.css?v=aaaa1111" rel="stylesheet" />'
+        '<link rel="stylesheet" href="_static/pygments.css?v=bbbb2222" />'
+        '<link rel="stylesheet" href="../../_static/pygments.css?v=bbbb2222" />'
+        '<link href="../_static/ddl_site.css?v=1"/>'
+        '<a href="../_static/styles/pydata-sphinx-theme.css.map">map</a>'
+    )
+
+
+@pages_of_site
+def test_every_link_to_a_trimmed_stylesheet_names_its_current_content(built):
+    site, pages = built
+    trimmed = set(stylesheets.stylesheets(site.html / "_static"))
+    checked = 0
+    for name, soup in pages.items():
+        for link in soup.find_all("link", rel="stylesheet"):
+            path, _, query = link["href"].partition("?")
+            file = ((site.html / name).parent / path).resolve()
+            if file in trimmed:
+                assert query == f"v={stylesheets.version(file)}", (name, link["href"])
+                checked += 1
+    assert checked > 100

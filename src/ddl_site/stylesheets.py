@@ -15,11 +15,16 @@ script adds, such as Bootstrap's ``show``, stays). Kept whole:
   script from the reader's choice), custom properties, and ``@font-face`` rules.
 
 Sphinx copies the full stylesheets again on the next build, so trimming always starts from
-the originals and follows the pages as they change.
+the originals and follows the pages as they change. Sphinx versions each stylesheet's URL
+(``?v=``, the theme's ``?digest=``) by the file it copied, before trimming; the pages are then
+given ``?v=`` from the trimmed file's bytes, so a reader's cached copy is replaced exactly when
+the trimmed stylesheet changes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -66,11 +71,41 @@ def trim(outdir: Path) -> list[dict]:
     return node.run(PURGER, request)  # type: ignore[return-value]
 
 
+def version(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+
+
+def revision_links(html: str, versions: dict[str, str]) -> str:
+    """``html`` with each link to ``_static/<name>`` carrying ``?v=<versions[name]>``."""
+    for name, digest in versions.items():
+        link = re.compile(r'(href="(?:\.\./)*_static/' + re.escape(name) + r')(?:\?[^"#]*)?"')
+        html = link.sub(lambda m, d=digest: f'{m.group(1)}?v={d}"', html)
+    return html
+
+
+def revision_pages(outdir: Path, trimmed: list[Path]) -> int:
+    """Give every page's links to the trimmed stylesheets their new version; pages changed."""
+    static = outdir / "_static"
+    versions = {p.relative_to(static).as_posix(): version(p) for p in trimmed}
+    changed = 0
+    for page in content(outdir):
+        if page.suffix != ".html":
+            continue
+        html = page.read_text(encoding="utf-8")
+        new = revision_links(html, versions)
+        if new != html:
+            page.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
+
+
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    report = trim(Path(app.outdir))
+    outdir = Path(app.outdir)
+    report = trim(outdir)
     if report:
+        revision_pages(outdir, [Path(r["file"]) for r in report])
         before = sum(r["before"] for r in report)
         after = sum(r["after"] for r in report)
         logger.info(f"[stylesheets] trimmed to the rules pages use: {before:,} -> {after:,} bytes")
