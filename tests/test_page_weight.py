@@ -156,6 +156,18 @@ def test_animation_frames_leave_the_page_as_files():
     for data in written:
         assert Image.open(io.BytesIO(data)).format == "PNG"
 
+    # The player starts when it nears the view, with the very statement matplotlib wrote.
+    start = re.search(r"anim\w+ = new Animation\([^;]*\);", out).group(0)
+    lazy = images.start_players_when_near(out)
+    assert "}, 0);" not in lazy.split("Animation.prototype")[-1]
+    assert lazy.count("new IntersectionObserver(") == 1 and start in lazy
+    assert "observe(document.getElementById(img_id).parentNode)" in lazy
+    # Its frame is the size of the frames before the first one arrives.
+    width, height = Image.open(io.BytesIO(written[0])).size
+    sized = images.size_animation_frames(lazy, {"../_images/frame-1.png": (width, height)}.get)
+    img = images.attributes(re.search(r'<img id="_anim_img\w+"[^>]*>', sized).group(0))
+    assert (img["width"], img["height"]) == (str(width), str(height))
+
 
 # --- icons -----------------------------------------------------------------------------------
 
@@ -318,6 +330,9 @@ def test_animation_frames_are_files_not_page_text(built):
         assert frames, name
         for url in frames:
             assert (site.html / name).parent.joinpath(url).is_file(), url
+        assert not images.PLAYER_START.search(text), f"{name}: a player starts with the page"
+        for img in pages[name].find_all("img", id=re.compile("^_anim_img")):
+            assert img.get("width") and img.get("height"), name
 
 
 @pages_of_site

@@ -14,7 +14,9 @@ For every ``<img>`` in a page's body:
 
 matplotlib's JavaScript animations embed every frame in the page as base64 PNG: the frames
 are written to ``_images/`` (named by their content) and the page refers to them, so a post
-with an animation is not a megabyte of HTML to parse before anything shows.
+with an animation is not a megabyte of HTML to parse before anything shows. The player, which
+fetches every frame as it starts, starts when the animation comes within a screen of the
+reader's view rather than with the page, and its frame has the frames' size from the start.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +45,19 @@ SIZES = {
 FRAME = re.compile(
     r'(frames\[\d+\] = )"data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\\\n]*)"'
 )
+
+
+# The player starts from a zero timeout; it starts instead when the animation nears the view.
+PLAYER_START = re.compile(
+    r"setTimeout\(function\(\) \{(\s*anim\w+ = new Animation\([^;]*\);\s*)\}, 0\);"
+)
+WHEN_NEAR = (
+    "new IntersectionObserver(function(entries, observer) {{\n"
+    "      if (!entries.some(function(e) {{ return e.isIntersecting; }})) return;\n"
+    '      observer.disconnect();{start}}}, {{rootMargin: "100% 0px"}})'
+    ".observe(document.getElementById(img_id).parentNode);"
+)
+ANIMATION_FRAME = re.compile(r'<img id="(_anim_img\w+)"')
 
 
 def attributes(tag: str) -> dict[str, str]:
@@ -120,6 +136,24 @@ def externalise_frames(body: str, write: Callable[[bytes, str], str]) -> str:
         return f'{match.group(1)}"{write(data, extension)}"'
 
     return FRAME.sub(one, body)
+
+
+def start_players_when_near(body: str) -> str:
+    """matplotlib's animation players start as they come near the view, not with the page."""
+    return PLAYER_START.sub(lambda m: WHEN_NEAR.format(start=m.group(1)), body)
+
+
+def size_animation_frames(body: str, size_of_url: Callable[[str], tuple[int, int] | None]) -> str:
+    """Give each animation's frame ``<img>`` the size of its first frame (no layout shift)."""
+    out, position = [], 0
+    for match in ANIMATION_FRAME.finditer(body):
+        first = re.compile(r'frames\[0\] = "([^"]+)"').search(body, match.end())
+        size = size_of_url(first.group(1)) if first else None
+        out.append(body[position : match.end()])
+        if size is not None:
+            out.append(f' width="{size[0]}" height="{size[1]}"')
+        position = match.end()
+    return "".join(out) + body[position:]
 
 
 # --- Sphinx ---------------------------------------------------------------------------------
@@ -205,8 +239,21 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
             target.write_bytes(data)
         return context["pathto"](prefix + name, 1)
 
+    frame_sizes: dict[str, tuple[int, int]] = {}
+
+    def write_sized_frame(data: bytes, extension: str) -> str:
+        url = write_frame(data, extension)
+        if extension != "svg":
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                frame_sizes[url] = image.size
+        return url
+
     if "data:image/" in body and "frames[" in body:
-        body = externalise_frames(body, write_frame)
+        body = externalise_frames(body, write_sized_frame)
+        body = size_animation_frames(body, frame_sizes.get)
+        body = start_players_when_near(body)
     if "<img" in body:
         body = improve_images(body, resolve, webp)
     context["body"] = body

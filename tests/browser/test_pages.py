@@ -64,8 +64,13 @@ def test_no_raw_tex_and_every_equation_typeset(visit, relative):
 @pytest.mark.parametrize("relative", PAGES)
 def test_every_image_loaded_and_described(visit, relative):
     page = visit(relative)
+    # Scroll to every image as a reader would: lazy images load, and animation players (which
+    # start when they come near the view) show their first frame.
     page.page.evaluate("""async () => {
-        for (const img of document.images) { img.loading = 'eager'; }
+        const frame = () => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)));
+        for (const img of document.images) { img.loading = 'eager'; img.scrollIntoView(); await frame(); }
+        const deadline = Date.now() + 10000;
+        while ([...document.images].some(img => !img.src) && Date.now() < deadline) { await frame(); }
         const settle = (img) => Promise.race([img.decode().catch(() => null),
                                               new Promise(done => setTimeout(done, 10000))]);
         await Promise.all([...document.images].map(settle));
