@@ -256,6 +256,9 @@ def test_no_script_holds_up_the_first_paint(built):
             if "dataset.theme" in body or deferred(str(script)) == str(script):
                 continue
             blocking.append(f"{name}: {str(script)[:120]}")
+        # A script preloaded in the head competes with the stylesheets for the connection.
+        for link in soup.head.find_all("link", rel="preload", attrs={"as": "script"}):
+            blocking.append(f"{name}: preloads {link['href']}")
     assert not blocking, "\n".join(blocking)
 
 
