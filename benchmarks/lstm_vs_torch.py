@@ -11,11 +11,9 @@ threadpoolctl) and for torch.  Prints the best time of several repeats
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import torch
-from timing import side_by_side
+from timing import compare_table, side_by_side
 
 from ddl.losses import MeanSquaredError
 from ddl.network import Network
@@ -64,25 +62,7 @@ def bench(size, threads, dtype, repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    print(f"numpy {np.__version__}, torch {torch.__version__}")
-    print(
-        f"{'size (T, n_x, n_a, m)':24s} {'dtype':8s} {'thr':>3s} "
-        f"{'ddl ms':>9s} {'torch ms':>9s} {'speed ratio':>11s}"
-    )
-    for dtype in args.dtype:
-        for threads in args.threads:
-            for size in SIZES:
-                t_ddl, t_torch = bench(size, threads, dtype, args.repeats)
-                print(
-                    f"{size!s:24s} {dtype:8s} {threads:3d} {1e3 * t_ddl:9.2f} "
-                    f"{1e3 * t_torch:9.2f} {t_torch / t_ddl:11.2f}",
-                    flush=True,
-                )
+    compare_table(__doc__.splitlines()[0], SIZES, "size (T, n_x, n_a, m)", bench)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
+import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
@@ -27,3 +29,30 @@ def side_by_side(ddl_step, torch_step, threads, repeats):
     torch.set_num_threads(threads)
     with threadpool_limits(limits=threads):
         return best_times(ddl_step, torch_step, repeats)
+
+
+def compare_table(description, cases, label, bench):
+    """Command line and table of a side-by-side benchmark: one row per case, dtype and thread
+    count, with both times and ``speed(ddl) / speed(torch) = t_torch / t_ddl``.
+
+    ``bench(case, threads, dtype, repeats)`` returns ``(t_ddl, t_torch)`` in seconds."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    width = max(len(label), *(len(str(case)) for case in cases)) + 2
+    print(f"numpy {np.__version__}, torch {torch.__version__}")
+    print(
+        f"{label:{width}s} {'dtype':8s} {'thr':>3s} "
+        f"{'ddl ms':>9s} {'torch ms':>9s} {'speed ratio':>11s}"
+    )
+    for dtype in args.dtype:
+        for threads in args.threads:
+            for case in cases:
+                t_ddl, t_torch = bench(case, threads, dtype, args.repeats)
+                print(
+                    f"{case!s:{width}s} {dtype:8s} {threads:3d} {1e3 * t_ddl:9.2f} "
+                    f"{1e3 * t_torch:9.2f} {t_torch / t_ddl:11.2f}",
+                    flush=True,
+                )

@@ -15,8 +15,9 @@
   parsed, in the order it was written. A file gets ``defer``; an inline script that uses
   what an earlier file defines is deferred too (as a ``data:`` URL, the one way to defer an
   inline classic script); an inline script that only binds names to literals (the settings
-  togglebutton and thebe read) runs where it stands, as before. The theme's search scripts
-  are deferred by ``templates/layout.html``.
+  togglebutton and thebe read) runs where it stands, as before. The scripts the theme writes
+  into its templates (its search scripts) go through the same rule: ``templates/layout.html``
+  and ``templates/search.html`` pass them to the ``defer_scripts`` filter.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
   their buttons), and their frame and slider are named.
 """
@@ -65,6 +66,20 @@ def deferred(tag: str) -> str:
     return (
         f'<script defer{attrs} src="data:text/javascript,{quote(body, safe=DATA_SAFE)}"></script>'
     )
+
+
+SCRIPT_TAGS = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def defer_scripts(html: str) -> str:
+    """Every ``<script>`` tag of a piece of HTML, :func:`deferred`."""
+    return SCRIPT_TAGS.sub(lambda match: deferred(match.group(0)), str(html))
+
+
+def add_template_filter(app: Sphinx) -> None:
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None and hasattr(templates, "environment"):
+        templates.environment.filters["defer_scripts"] = defer_scripts
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -133,6 +148,13 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["body"] = body
 
 
+def written_pages(outdir: Path) -> list[Path]:
+    """Every HTML page of a built site (not the theme's template fragments in ``_static/``)."""
+    return [
+        p for p in sorted(outdir.rglob("*.html")) if "_static" not in p.relative_to(outdir).parts
+    ]
+
+
 def favicon_ico(app: Sphinx, exception: Exception | None) -> None:
     """``/favicon.ico``, which browsers request for pages that link no icon."""
     if exception is not None or app.builder.format != "html":
@@ -154,5 +176,6 @@ def favicon_ico(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", configure, priority=900)
+    app.connect("builder-inited", add_template_filter)
     app.connect("html-page-context", tidy_page, priority=900)
     app.connect("build-finished", favicon_ico)

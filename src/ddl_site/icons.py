@@ -23,6 +23,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .assets import written_pages
+
 logger = logging.getLogger(__name__)
 
 FONTS = "_static/vendor/fontawesome/webfonts"
@@ -94,11 +96,7 @@ def subset_site(outdir: Path) -> dict[str, tuple[int, int]]:
     fonts = sorted(folder.glob("*.woff2")) if folder.is_dir() else []
     if not fonts:
         return {}
-    pages = (
-        p.read_text(encoding="utf-8", errors="replace")
-        for p in outdir.rglob("*.html")
-        if "_static" not in p.relative_to(outdir).parts
-    )
+    pages = (p.read_text(encoding="utf-8", errors="replace") for p in written_pages(outdir))
     stylesheets = [p.read_text(encoding="utf-8") for p in (outdir / "_static").rglob("*.css")]
     wanted = needed(pages, stylesheets)
     return {font.name: subset_font(font, wanted) for font in fonts}

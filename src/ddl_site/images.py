@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -173,6 +172,11 @@ def _lead_images(app: Sphinx) -> set[Path]:
     return {(Path(app.srcdir) / p.image).resolve() for p in posts if p.image}
 
 
+@functools.lru_cache(maxsize=256)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
 def write_webp(source: Path, target_dir: Path, widths=WEBP_WIDTHS) -> list[tuple[str, int]]:
     """WebP copies of ``source`` in ``widths`` (no wider than the source); [(name, width)].
 
@@ -180,24 +184,23 @@ def write_webp(source: Path, target_dir: Path, widths=WEBP_WIDTHS) -> list[tuple
     stale copy in a reader's cache) and an unchanged one is not encoded again."""
     from PIL import Image
 
-    data = source.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()[:10]
+    stat = source.stat()
+    digest = _digest(str(source), stat.st_mtime_ns, stat.st_size)
+    full_width, full_height = size_of(source)
     out = []
-    with Image.open(source) as image:
-        image.load()
-        for width in widths:
-            if width > image.width:
-                continue
-            name = f"{source.stem}-{width}w.{digest}.webp"
-            target = target_dir / name
-            if not target.exists():
-                height = round(image.height * width / image.width)
-                scaled = (
-                    image if width == image.width else image.resize((width, height), Image.LANCZOS)
-                )
+    for width in widths:
+        if width > full_width:
+            continue
+        name = f"{source.stem}-{width}w.{digest}.webp"
+        target = target_dir / name
+        if not target.exists():
+            with Image.open(source) as image:
+                if width != full_width:
+                    height = round(full_height * width / full_width)
+                    image = image.resize((width, height), Image.LANCZOS)
                 target_dir.mkdir(parents=True, exist_ok=True)
-                scaled.save(target, "WEBP", quality=WEBP_QUALITY, method=6)
-            out.append((name, width))
+                image.save(target, "WEBP", quality=WEBP_QUALITY, method=6)
+        out.append((name, width))
     return out
 
 
@@ -231,27 +234,21 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
         folder = src[: len(src) - len(name_of(src) or "")]
         return [(folder + name, width) for name, width in write_webp(file, images_dir)]
 
+    frame_sizes: dict[str, tuple[int, int]] = {}
+
     def write_frame(data: bytes, extension: str) -> str:
         name = f"frame-{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
         target = images_dir / name
         if not target.exists():
             images_dir.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        return context["pathto"](prefix + name, 1)
-
-    frame_sizes: dict[str, tuple[int, int]] = {}
-
-    def write_sized_frame(data: bytes, extension: str) -> str:
-        url = write_frame(data, extension)
+        url = context["pathto"](prefix + name, 1)
         if extension != "svg":
-            from PIL import Image
-
-            with Image.open(io.BytesIO(data)) as image:
-                frame_sizes[url] = image.size
+            frame_sizes[url] = size_of(target)
         return url
 
     if "data:image/" in body and "frames[" in body:
-        body = externalise_frames(body, write_sized_frame)
+        body = externalise_frames(body, write_frame)
         body = size_animation_frames(body, frame_sizes.get)
         body = start_players_when_near(body)
     if "<img" in body:

@@ -42,6 +42,22 @@ def figure(width: float = 8.0, height: float = 4.2):
     return fig
 
 
+def network_axes(sizes, rect=(0.02, 0.02, 0.96, 0.96), left=0.4):
+    """A lead-image figure laid out for a drawing of a layered network.
+
+    Layer ``l`` stands at x = l; ``ys[l]`` are the heights of its units, stacked and centred.
+    Returns ``(fig, ax, ys)``."""
+    import numpy as np
+
+    fig = figure()
+    ax = fig.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_xlim(-left, len(sizes) - 1 + left)
+    ax.set_ylim(-0.6, max(sizes) - 0.4)
+    ys = [np.arange(n) - (n - 1) / 2 + (max(sizes) - 1) / 2 for n in sizes]
+    return fig, ax, ys
+
+
 def load_drawings() -> dict[str, Callable]:
     """Import every module of :mod:`ddl_site.art` (one per post) so their drawings register."""
     from . import art

@@ -31,6 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from . import node
+from .assets import written_pages
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,7 @@ def stylesheets(static: Path) -> list[Path]:
 
 def content(outdir: Path) -> list[Path]:
     """Every file whose words may name a class: the pages, and the scripts that change them."""
-    static = outdir / "_static"
-    pages = [
-        p for p in sorted(outdir.rglob("*.html")) if "_static" not in p.relative_to(outdir).parts
-    ]
-    return pages + sorted(static.rglob("*.js"))
+    return written_pages(outdir) + sorted((outdir / "_static").rglob("*.js"))
 
 
 def trim(outdir: Path) -> list[dict]:
@@ -88,9 +85,7 @@ def revision_pages(outdir: Path, trimmed: list[Path]) -> int:
     static = outdir / "_static"
     versions = {p.relative_to(static).as_posix(): version(p) for p in trimmed}
     changed = 0
-    for page in content(outdir):
-        if page.suffix != ".html":
-            continue
+    for page in written_pages(outdir):
         html = page.read_text(encoding="utf-8")
         new = revision_links(html, versions)
         if new != html:

@@ -4,7 +4,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ..lead_images import drawing, network_axes
 
 
 @drawing("neuralnetworks.png")
@@ -29,12 +29,7 @@ def neural_networks():
     for layer in layers:
         activations.append(layer.forward(activations[-1], training=False))
 
-    fig = figure()
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
-    ax.set_xlim(-0.6, len(sizes) - 0.4)
-    ax.set_ylim(-0.6, max(sizes) - 0.4)
-    ys = [np.arange(n) - (n - 1) / 2 + (max(sizes) - 1) / 2 for n in sizes]
+    fig, ax, ys = network_axes(sizes, rect=(0, 0, 1, 1), left=0.6)
     for l, layer in enumerate(layers):
         W = layer.params["W"]
         scale = np.abs(W).max()

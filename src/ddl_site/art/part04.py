@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ..lead_images import drawing, network_axes
 
 
 @drawing("neural-net.png")
@@ -12,13 +12,7 @@ def neural_net():
 
     sizes = [4, 6, 6, 3, 1]
     network = feed_forward(sizes, np.random.default_rng(4))
-    fig = figure()
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
-    ax.set_axis_off()
-    ax.set_xlim(-0.4, len(sizes) - 0.6)
-    ax.set_ylim(-0.6, max(sizes) - 0.4)
-    # Units of each layer stacked vertically, centred.
-    ys = [np.arange(n) - (n - 1) / 2 + (max(sizes) - 1) / 2 for n in sizes]
+    fig, ax, ys = network_axes(sizes)
     for l, layer in enumerate(network.layers):
         W = layer.params["W"]  # (n_out, n_in): W[j, k] joins unit k of layer l to unit j of l+1
         scale = np.abs(W).max()

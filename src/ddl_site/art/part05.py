@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ..lead_images import drawing, network_axes
 
 
 @drawing("backprop.png")
@@ -20,12 +20,7 @@ def backprop():
     Z = network.forward(X)
     network.backward(loss.gradient(Z, Y))
 
-    fig = figure()
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
-    ax.set_axis_off()
-    ax.set_xlim(-0.4, len(sizes) - 0.6)
-    ax.set_ylim(-0.6, max(sizes) - 0.4)
-    ys = [np.arange(n) - (n - 1) / 2 + (max(sizes) - 1) / 2 for n in sizes]
+    fig, ax, ys = network_axes(sizes)
     for l, layer in enumerate(network.layers):
         dW = layer.grads["W"]
         scale = np.abs(dW).max()
