@@ -130,3 +130,37 @@ def test_const_role_renders_the_number(make_book):
     )
     assert build.returncode == 0, build.log[-3000:]
     assert "0.919" in build.page("book/a-post")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "found"),
+    [
+        ("$$\ndW = dZ A^{T}\n$$", "transpose", "'^{T}'"),
+        ("The gradient is $W^T dZ$ here.", "transpose", "'^T'"),
+        ("Here $x^{\\mathsf{T}} w$ is a sum.", "transpose", "'^{\\mathsf{T}}'"),
+        ("$$\n\\frac{\\partial L}{\\partial a}\n$$", "loss symbol", "'\\partial L'"),
+        ("As [Part 3](learning-gradient-descent) showed.", "link to a post", "without '.md'"),
+        ("See [the maths](learning-gradient-descent#maths).", "link to a post", "without '.md'"),
+    ],
+)
+def test_notation_across_posts_is_one(body, field, found):
+    problems = checks.notation(post(body), "book/p.md", ["learning-gradient-descent", "p"])
+    assert [p.field for p in problems] == [field]
+    assert found in problems[0].found
+    line = post(body).splitlines()[problems[0].line - 1]
+    assert problems[0].found.split("' ", 1)[0].strip("'(") in line
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "$$\ndW = dZ A^{\\top}, \\qquad \\sum_{t=1}^{T} x^{\\langle t \\rangle}\n$$",
+        "The sequence $x^{\\langle T \\rangle}$ ends at $T$, and $\\prod_{k}^{T} s$ too.",
+        "$$\n\\frac{\\partial \\mathcal{L}}{\\partial a^{[L]}}\n$$",
+        "As [Part 3](learning-gradient-descent.md) and [Part 3](learning-gradient-descent.md#code).",
+        "An [outside page](https://example.org/learning-gradient-descent) and `A^T` in code.",
+        "```python\nW^{T}\n```",
+    ],
+)
+def test_series_notation_passes(body):
+    assert checks.notation(post(body), "book/p.md", ["learning-gradient-descent", "p"]) == []

@@ -11,6 +11,7 @@ from sphinx.application import Sphinx
 
 from . import (
     assets,
+    claims,
     execution,
     extension,
     icons,
@@ -29,6 +30,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     lead_images.setup(app)
     execution.setup(app)
     extension.setup(app)  # the blog: front matter, header, series box, index, feed, old URLs
+    claims.setup(app)  # comparisons in prose checked by the code that computed them
     katex.setup(app)  # maths typeset at build time, no MathJax
     numbering.setup(app)  # figures and equations numbered from 1 in each post
     notebooks.setup(app)  # each notebook post downloadable as .ipynb

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .frontmatter import Problem
@@ -47,6 +48,33 @@ INLINE_HIDDEN = [
     re.compile(r"<!--.*?-->"),  # HTML comments
     re.compile(r"<[^>]+>"),  # HTML tags and their attributes
 ]
+INLINE_CODE = re.compile(r"`+[^`]*`+")
+
+
+@dataclass(frozen=True)
+class NotationRule:
+    name: str
+    pattern: re.Pattern[str]
+    expected: str
+
+
+NOTATION = (
+    NotationRule(
+        "transpose",
+        re.compile(
+            r"\^\s*(?:T(?![A-Za-z])|\\intercal|\{\s*(?:T|\\mathsf\{T\}|\\mathrm\{T\}|\\intercal)\s*\})"
+        ),
+        "'^{\\top}' (T is a sequence's length in this series)",
+    ),
+    NotationRule(
+        "loss symbol",
+        re.compile(r"\\partial\s*\{?\s*L(?![A-Za-z])"),
+        "'\\partial \\mathcal{L}' (an example's loss is \\mathcal{L}; L is the number of layers)",
+    ),
+)
+BIG_OPERATOR_LIMIT = re.compile(
+    r"\\(?:sum|prod|int|max|min|lim|bigcup|bigcap)\s*(?:_\{[^{}]*\}|_\\?\w+)?\s*$"
+)
 DISPLAY_MATH_END = re.compile(r"\$\$(\s*\([\w\-:]+\))?\s*$")
 OPTION_LINE = re.compile(r"^\s*:[\w\-]+:")
 
@@ -73,8 +101,9 @@ def _body_start(lines: list[str]) -> int:
 
 
 def _blocks(lines: list[str]) -> Iterator[tuple[int, str, str]]:
-    """Yield ``(line number, kind, text)`` for each body line: kind is ``prose`` or the
-    fence's info string (``python``, ``{code-cell} ipython3``…) for lines inside a fence."""
+    """Yield ``(line number, kind, text)`` for each body line: kind is ``prose``, ``maths``
+    (a line of display maths) or the fence's info string (``python``, ``{code-cell} ipython3``…)
+    for lines inside a fence."""
     stack: list[tuple[str, str]] = []  # (fence, info) of the open fences, innermost last
     in_display_math = False
     for index in range(_body_start(lines), len(lines)):
@@ -100,9 +129,11 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, str, str]]:
         stripped = line.strip()
         if in_display_math:
             in_display_math = not DISPLAY_MATH_END.search(stripped)
+            yield number, "maths", line
             continue
         if stripped.startswith("$$"):
             in_display_math = not DISPLAY_MATH_END.search(stripped[2:])
+            yield number, "maths", line
             continue
         if stack and OPTION_LINE.match(line):
             continue
@@ -168,9 +199,62 @@ def retyped_package_code(text: str, path: str, definitions: dict[str, str]) -> l
     return problems
 
 
-def check_post(text: str, path: str, definitions: dict[str, str]) -> list[Problem]:
-    """Every content check for one post."""
-    return [*retyped_package_code(text, path, definitions), *unglued_numbers(text, path)]
+def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
+    """The series' notation, one across the posts: ``^{\\top}`` for a transpose (``T`` is the
+    length of a sequence), ``\\mathcal{L}`` for an example's loss (``L`` is the number of layers),
+    and links to another post written ``[Part 3](slug.md)`` (``posts``: the posts' slugs)."""
+    links = (
+        re.compile(
+            r"\]\((?P<slug>"
+            + "|".join(re.escape(p) for p in sorted(posts, key=len, reverse=True))
+            + r")(?P<anchor>#[^)]*)?\)"
+        )
+        if posts
+        else None
+    )
+    problems = []
+    for number, kind, line in _blocks(text.splitlines()):
+        if kind not in ("prose", "maths") and _directive(kind) != "math":
+            continue
+        visible = INLINE_CODE.sub(" ", line)
+        for rule in NOTATION:
+            for match in rule.pattern.finditer(visible):
+                if BIG_OPERATOR_LIMIT.search(visible[: match.start()]):
+                    continue  # \\sum_{t=1}^{T}: a limit, not a transpose
+                problems.append(
+                    Problem(
+                        path,
+                        number,
+                        rule.name,
+                        rule.expected,
+                        f"'{match.group(0)}' in: {line.strip()[:80]}",
+                        where="notation",
+                    )
+                )
+        if links is not None and kind == "prose":
+            for match in links.finditer(visible):
+                problems.append(
+                    Problem(
+                        path,
+                        number,
+                        "link to a post",
+                        f"the post's file name, [...]({match['slug']}.md{match['anchor'] or ''})",
+                        f"'{match.group(0)[1:]}' without '.md'",
+                        where="notation",
+                    )
+                )
+    return problems
+
+
+def check_post(
+    text: str, path: str, definitions: dict[str, str], posts: Iterable[str] = ()
+) -> list[Problem]:
+    """Every content check for one post (``posts``: the slugs of the posts beside it)."""
+    return [
+        *retyped_package_code(text, path, definitions),
+        *unglued_numbers(text, path),
+        *notation(text, path, posts),
+    ]
 
 
 def check_posts(paths: Iterable[Path], root: Path, package_dir: Path) -> list[Problem]:
@@ -179,6 +263,14 @@ def check_posts(paths: Iterable[Path], root: Path, package_dir: Path) -> list[Pr
     problems = []
     for path in paths:
         problems += check_post(
-            path.read_text(encoding="utf-8"), path.relative_to(root).as_posix(), definitions
+            path.read_text(encoding="utf-8"),
+            path.relative_to(root).as_posix(),
+            definitions,
+            sibling_posts(path),
         )
     return problems
+
+
+def sibling_posts(path: Path) -> list[str]:
+    """The slugs of the Markdown pages in a post's folder, itself included."""
+    return sorted(p.stem for p in path.parent.glob("*.md"))

@@ -51,7 +51,7 @@ below has {{glue:text}}`n_units` units.
 
 ```{{code-cell}} ipython3
 :tags: [remove-input]
-from myst_nb import glue
+from ddl.notebook import glue
 
 n_units = 4
 glue("n_units", n_units, display=False)

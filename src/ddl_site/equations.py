@@ -29,7 +29,11 @@ from pathlib import Path
 
 from .frontmatter import Problem
 
-CITATION = re.compile(r":eq:`(?P<label>[^`]+)`")
+#: ``:eq:`eq-x``` cites an equation; a label named any other way (``eq-x`` in a module's list of
+#: the equations it covers, say) is a mention: it must exist too, but implements nothing.
+CITATION = re.compile(
+    r":eq:`(?P<label>[^`]+)`|(?<![\w`:-])`{0,2}(?P<mention>eq-[a-z0-9][a-z0-9-]*)"
+)
 #: The registry's constructors whose first argument is a label.
 CHECK_CALL = "Check"
 NOT_IMPLEMENTED_CALL = "NotInPackage"
@@ -57,10 +61,11 @@ class Citation:
     line: int  # of the ``def``/``class`` (1 for a module docstring)
     docstring_line: int  # where the citation is
     kind: str  # "function", "class" or "module"
+    role: bool = True  # cited with :eq:, not merely mentioned
 
     @property
     def implements(self) -> bool:
-        return self.kind != "module"
+        return self.kind != "module" and self.role
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,10 @@ def _docstring_citations(node, qualname: str, path: str, kind: str) -> list[Cita
     found = []
     for match in CITATION.finditer(doc):
         docline = start + doc.count("\n", 0, match.start())
-        found.append(Citation(match["label"], qualname, path, line_of, docline, kind))
+        label = match["label"] or match["mention"]
+        found.append(
+            Citation(label, qualname, path, line_of, docline, kind, role=bool(match["label"]))
+        )
     return found
 
 

@@ -123,7 +123,9 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     problems = list(reading.problems)
     if reading.post is not None:
         problems += frontmatter.check_no_repeated_title(source[0], reading.post)
-        problems += checks.check_post(source[0], path, _package_definitions(app))
+        problems += checks.check_post(
+            source[0], path, _package_definitions(app), checks.sibling_posts(srcdir / path)
+        )
     for problem in problems:
         _log(problem, docname)
     if problems:
@@ -239,7 +241,7 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
     if every:
         listing = "\n".join(f"  {p}" for p in sorted(every, key=lambda p: (p.path, p.line or 0)))
         raise FrontMatterError(
-            f"{len(every)} problem(s) in front matter; nothing was written:\n{listing}"
+            f"{len(every)} problem(s) in the pages; nothing was written:\n{listing}"
         )
     return []
 

@@ -573,13 +573,13 @@ b \leftarrow b - \alpha \frac{\partial J}{\partial b}.""",
     "eq-rnn-step": r"""a^{\langle t \rangle} = \tanh\!\left(W_a\,[a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_a\right)""",
     "eq-rnn-step-backward": r"""\begin{aligned}
 dz^{\langle t \rangle} &= da^{\langle t \rangle} \odot \left(1 - (a^{\langle t \rangle})^2\right) \\
-dW_a &\mathrel{+}= \tfrac{1}{m}\, dz^{\langle t \rangle}\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{T} \\
+dW_a &\mathrel{+}= \tfrac{1}{m}\, dz^{\langle t \rangle}\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top} \\
 db_a &\mathrel{+}= \tfrac{1}{m} \textstyle\sum_{i} dz^{\langle t \rangle (i)} \\
-[da^{\langle t-1 \rangle}_{\text{step}},\; dx^{\langle t \rangle}] &= W_a^{T}\, dz^{\langle t \rangle}
+[da^{\langle t-1 \rangle}_{\text{step}},\; dx^{\langle t \rangle}] &= W_a^{\top}\, dz^{\langle t \rangle}
 \end{aligned}""",
-    "eq-bptt": r"""da^{\langle t \rangle} = \underbrace{\frac{\partial L}{\partial a^{\langle t \rangle}}\Big|_{\text{output at } t}}_{\text{0 if no output at } t} + \; W_{aa}^{T}\, dz^{\langle t+1 \rangle},
+    "eq-bptt": r"""da^{\langle t \rangle} = \underbrace{\frac{\partial \mathcal{L}}{\partial a^{\langle t \rangle}}\Big|_{\text{output at } t}}_{\text{0 if no output at } t} + \; W_{aa}^{\top}\, dz^{\langle t+1 \rangle},
 \qquad
-\frac{\partial J}{\partial W_a} = \frac{1}{m} \sum_{t=1}^{T} dz^{\langle t \rangle}\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{T}""",
+\frac{\partial J}{\partial W_a} = \frac{1}{m} \sum_{t=1}^{T} dz^{\langle t \rangle}\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top}""",
     "eq-gradient-clipping": r"""g \leftarrow \begin{cases} g \cdot \dfrac{\tau}{\lVert g \rVert} & \text{if } \lVert g \rVert > \tau \\[4pt] g & \text{otherwise} \end{cases}""",
     "eq-gru-step": r"""\begin{aligned}
 \Gamma_r &= \sigma\!\left(W_r\,[a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_r\right) \\
@@ -610,7 +610,7 @@ v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2, & \hat{v}_t &= \frac{v_t}{1 - 
     "eq-graph-add": r"""\bar{u}_1 \mathrel{+}= \bar{v}, \qquad \bar{u}_2 \mathrel{+}= \bar{v}""",
     "eq-graph-broadcast": r"""\bar{b} \mathrel{+}= \sum_{i=1}^{m} \bar{v}_{:, i}""",
     "eq-graph-mul": r"""\bar{u}_1 \mathrel{+}= \bar{v} \odot u_2, \qquad \bar{u}_2 \mathrel{+}= \bar{v} \odot u_1""",
-    "eq-graph-matmul": r"""\bar{W} \mathrel{+}= \bar{Z} A^{T}, \qquad \bar{A} \mathrel{+}= W^{T} \bar{Z}""",
+    "eq-graph-matmul": r"""\bar{W} \mathrel{+}= \bar{Z} A^{\top}, \qquad \bar{A} \mathrel{+}= W^{\top} \bar{Z}""",
     "eq-graph-tanh": r"""v = \tanh(u):\quad \bar{u} \mathrel{+}= \bar{v} \odot (1 - v \odot v)""",
     "eq-graph-sigmoid": r"""v = \sigma(u):\quad \bar{u} \mathrel{+}= \bar{v} \odot v \odot (1 - v)""",
     "eq-lstm-step-backward": r"""\begin{aligned}
@@ -622,9 +622,9 @@ d\tilde{c}^{\langle t \rangle} = dc \odot \Gamma_i, \qquad
 dc^{\langle t-1 \rangle} = dc \odot \Gamma_f \\
 dz_g &= d\Gamma_g \odot \Gamma_g \odot (1 - \Gamma_g) \;\; (g = f, i, o), \qquad
 dz_c = d\tilde{c}^{\langle t \rangle} \odot \left(1 - (\tilde{c}^{\langle t \rangle})^2\right) \\
-dW_g &= \tfrac{1}{m}\, dz_g\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{T}, \qquad
+dW_g &= \tfrac{1}{m}\, dz_g\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top}, \qquad
 db_g = \tfrac{1}{m} \textstyle\sum_{i} dz_g^{(i)} \qquad (g = f, i, c, o) \\
-[da^{\langle t-1 \rangle}, dx^{\langle t \rangle}] &= W_f^{T} dz_f + W_i^{T} dz_i + W_c^{T} dz_c + W_o^{T} dz_o
+[da^{\langle t-1 \rangle}, dx^{\langle t \rangle}] &= W_f^{\top} dz_f + W_i^{\top} dz_i + W_c^{\top} dz_c + W_o^{\top} dz_o
 \end{aligned}""",
 }
 

@@ -201,3 +201,20 @@ def test_an_equation_neither_implemented_nor_declared_is_a_problem():
     extra = equations.labelled_equations("$$\nx = 1\n$$ (eq-new-thing)\n", "book/new.md")
     found = equations.problems(EQUATIONS + extra, CITATIONS, _declared())
     assert [p.field for p in found if p.path == "book/new.md"] == ["eq-new-thing"]
+
+
+def test_a_label_a_docstring_only_mentions_must_exist_but_implements_nothing(tmp_path: Path):
+    (tmp_path / "ddl").mkdir()
+    (tmp_path / "ddl" / "m.py").write_text(
+        '"""Equation labels: ``eq-sigmoid``, ``eq-gone``."""\n\n'
+        'def f():\n    """The derivative of eq-sigmoid, not eq-sigmoid itself."""\n'
+    )
+    citations = equations.package_citations(tmp_path / "ddl", tmp_path)
+    assert sorted((c.label, c.implements) for c in citations) == [
+        ("eq-gone", False),
+        ("eq-sigmoid", False),
+        ("eq-sigmoid", False),
+        ("eq-sigmoid", False),
+    ]
+    found = equations.problems(EQUATIONS, citations, _declared())
+    assert [p.field for p in found if p.where == "docstring citation"] == ["eq-gone"]
