@@ -21,6 +21,7 @@ from . import (
     notebooks,
     numbering,
     stylesheets,
+    wheel,
 )
 
 __version__ = "0.1.0"
@@ -33,7 +34,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     claims.setup(app)  # comparisons in prose checked by the code that computed them
     katex.setup(app)  # maths typeset at build time, no MathJax
     numbering.setup(app)  # figures and equations numbered from 1 in each post
-    notebooks.setup(app)  # each notebook post downloadable as .ipynb
+    notebooks.setup(app)  # each post as a notebook a reader can run: download, Colab, Binder
+    wheel.setup(app)  # the ddl package the pages were built with, published as a wheel
     assets.setup(app)  # theme mode and favicon: no console errors, no 404s; scripts deferred
     images.setup(app)  # sizes, loading priority, WebP lead images, animation frames as files
     icons.setup(app)  # Font Awesome cut to the icons the pages show

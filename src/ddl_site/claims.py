@@ -77,8 +77,7 @@ def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None)
             path,
             lineno,
             parsed[1],
-            f"a code cell of this post that calls claim({parsed[1]!r}, <comparison>, "
-            f"<statement>)",
+            f"a code cell of this post that calls claim({parsed[1]!r}, <comparison>, <statement>)",
             f"no such claim (the post's cells state: {stated})",
             where="claim",
         )

@@ -1,7 +1,9 @@
-"""``python -m ddl_site``: start a new post, or check every post's front matter.
+"""``python -m ddl_site``: start a new post, check every post's front matter, or rewrite the
+notebooks that Colab and Binder open.
 
 python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME]
 python -m ddl_site check
+python -m ddl_site notebooks
 """
 
 from __future__ import annotations
@@ -186,6 +188,19 @@ def check(root: Path) -> int:
     return len(problems)
 
 
+def write_notebooks(root: Path) -> list[Path]:
+    """Rewrite ``book/<slug>.ipynb`` for every notebook post, as the build writes its downloads."""
+    from .notebooks import write_paired
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    baseurl = (config.get("html") or {}).get("baseurl")
+    if not baseurl:
+        raise SystemExit("_config.yml: expected html.baseurl (the site's URL); found none")
+    sphinx_config = (config.get("sphinx") or {}).get("config") or {}
+    package_dir = root / sphinx_config.get("ddl_package_dir", "src/ddl")
+    return write_paired(root, POSTS_DIR, package_dir, baseurl)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ddl_site",
@@ -202,7 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--series", help="default: the one series the posts belong to")
     new.add_argument("--excerpt", help="one sentence for the index, feed and social cards")
     commands.add_parser("check", help="check every post's front matter")
+    commands.add_parser(
+        "notebooks", help="rewrite book/<slug>.ipynb, the notebooks Colab and Binder open"
+    )
     args = parser.parse_args(argv)
+    if args.command == "notebooks":
+        changed = write_notebooks(args.root)
+        for path in changed:
+            print(f"wrote {path.relative_to(args.root)}")
+        print(f"{len(changed)} notebook(s) changed")
+        return 0
     if args.command == "new":
         path = new_post(
             args.root, args.title, args.part, args.slug, args.date, args.series, args.excerpt

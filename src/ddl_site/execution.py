@@ -96,7 +96,7 @@ def _parse(source: str) -> ast.Module | None:
             return None
 
 
-def _parse_cell(source: str) -> ast.Module | None:
+def parse_cell(source: str) -> ast.Module | None:
     """Parse a notebook cell, turning IPython syntax (``%magic``, ``!shell``) into Python."""
     tree = _parse(source)
     if tree is None:
@@ -147,7 +147,7 @@ def imported_names(
     count (inside functions, ``try`` or ``if`` blocks), as do ``importlib.import_module("a.b")``
     and ``__import__("a.b")`` with a literal name. ``cell`` accepts IPython syntax.
     """
-    tree = _parse_cell(source) if cell else _parse(source)
+    tree = parse_cell(source) if cell else _parse(source)
     if tree is None:
         return _with_parents(_imports_by_regex(source))
     names: set[str] = set()
