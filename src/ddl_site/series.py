@@ -109,10 +109,24 @@ def series_nav_html(post: Post, members: list[Post], urls: dict[str, str]) -> st
     name = escape(post.series or "")
     return (
         f'<nav class="ddl-series-nav" aria-label="Series: {name}">\n'
-        f'<p class="ddl-series-nav-title">Series: {name}</p>\n'
+        '<details class="ddl-series-box" open>\n'
+        f'<summary class="ddl-series-nav-title">Series: {name} '
+        f'<span class="ddl-series-count">({len(members)} parts)</span></summary>\n'
         '<ol class="ddl-series-parts">\n'
         + "\n".join(items)
-        + "\n</ol>\n"
+        + "\n</ol>\n</details>\n"
+        + COLLAPSE_ON_NARROW_SCREENS
         + (f'<p class="ddl-prev-next">{" ".join(links)}</p>\n' if links else "")
         + "</nav>\n"
     )
+
+
+#: The series box is open on wide screens; on a phone its list of parts would fill the first
+#: screen, so there it starts closed (its summary opens it). The script runs as the page is
+#: parsed, before the first paint, so nothing moves; without scripts the box stays open.
+NARROW_SCREEN = "(max-width: 47.99em)"
+COLLAPSE_ON_NARROW_SCREENS = (
+    "<script>(function (box) { if (window.matchMedia("
+    f'"{NARROW_SCREEN}").matches) {{ box.open = false; }} }})'
+    "(document.currentScript.previousElementSibling);</script>\n"
+)

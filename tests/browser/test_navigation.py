@@ -134,3 +134,31 @@ def test_search_finds_a_term_that_only_part_5_has(site, browser_context, base_ur
         f"{base_url}/{post.docname}.html"
     }
     assert not other_posts & set(hits), (term, hits)
+
+
+def test_series_box_is_open_on_wide_screens_and_one_tap_away_on_phones(browser_context, base_url):
+    series = max(SERIES.values(), key=len)
+    post = series[len(series) // 2]
+    page = browser_context.new_page()
+    try:
+        page.goto(f"{base_url}/{post.docname}.html")
+        box = page.locator("nav.ddl-series-nav details.ddl-series-box")
+        parts = box.locator("ol.ddl-series-parts")
+        assert box.evaluate("d => d.open") and parts.is_visible()
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base_url}/{post.docname}.html")
+        assert not box.evaluate("d => d.open") and not parts.is_visible()
+        # The post starts on the first screen; the neighbours stay one tap away too.
+        first_paragraph = page.locator("nav.ddl-series-nav ~ p").first
+        assert first_paragraph.bounding_box()["y"] < 844
+        assert page.locator("nav.ddl-series-nav a.ddl-next").is_visible()
+        summary = box.locator("summary")
+        assert len(series) == int(re.search(r"\((\d+) parts\)", summary.inner_text())[1])
+        summary.click()
+        assert parts.is_visible() and parts.locator("li").count() == len(series)
+        summary.focus()
+        page.keyboard.press("Enter")  # a summary is a button: the keyboard closes it again
+        assert not parts.is_visible()
+    finally:
+        page.close()
