@@ -88,3 +88,34 @@ def test_workflow_runs_the_ci_script_and_uploads_the_site():
     assert "_build/html" in text
     assert "deploy-pages" in text
     assert "upload-artifact" in text
+
+
+@pytest.mark.site
+def test_repository_installs_from_git_at_a_commit(tmp_path):
+    """README: `pip install "git+<repository>@<commit>"` gives the package of that commit."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = tmp_path / "installed"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            f"git+file://{REPO}@{commit}",
+        ],
+        check=True,
+        timeout=600,
+    )
+    committed = subprocess.run(
+        ["git", "show", f"{commit}:src/ddl/layers.py"], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    assert (target / "ddl" / "layers.py").read_bytes() == committed
+    assert (target / "ddl" / "notebook.py").is_file()
