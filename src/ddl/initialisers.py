@@ -57,16 +57,21 @@ def zeros(shape, rng=None, dtype=np.float64):
 
 
 def small_random(shape, rng, dtype=np.float64):
-    """Standard normal values scaled by 0.01."""
+    """Standard normal values scaled by 0.01, i.e. N(0, 0.01²).  Implements :eq:`eq-init-small`.
+
+    Breaks symmetry, but in a deep network each layer multiplies the spread of
+    the signal by about sqrt(fan_in) × 0.01, so it fades layer after layer.
+    """
     _check_rng(rng)
     return (0.01 * rng.standard_normal(shape)).astype(dtype)
 
 
 def xavier(shape, rng, dtype=np.float64):
-    """Xavier/Glorot normal: variance 2 / (fan_in + fan_out).
+    """Xavier/Glorot normal: variance 2 / (fan_in + fan_out).  Implements :eq:`eq-init-xavier`.
 
-    Keeps the variance of activations and of
-    gradients roughly constant through tanh or sigmoid layers.
+    For tanh layers (close to the identity near 0): variance 1 / fan_in keeps the
+    spread of the activations constant going forwards, 1 / fan_out that of the
+    gradients going backwards; 2 / (fan_in + fan_out) is the compromise.
     """
     _check_rng(rng)
     fan_in, fan_out = fans(shape)
@@ -79,8 +84,9 @@ glorot = xavier
 def he(shape, rng, dtype=np.float64):
     """He normal: variance 2 / fan_in, for ReLU layers.  Implements :eq:`eq-init-he`.
 
-    ReLU zeroes half of its inputs on average, halving the variance; the
-    factor 2 puts it back.
+    ReLU zeroes the negative half of a weighted sum that is symmetric about 0,
+    which halves its mean square E[a²] (not its variance, since the output's
+    mean is positive); the factor 2 puts it back.
     """
     _check_rng(rng)
     fan_in, _ = fans(shape)

@@ -543,6 +543,8 @@ A^{[l]} \leftarrow \frac{A^{[l]} \odot D^{[l]}}{p}""",
     "eq-leaky-relu-prime": r"""\operatorname{LeakyReLU}'(z) = \begin{cases} 1 & z > 0 \\ a & z \le 0 \end{cases}""",
     "eq-dense-forward": r"""Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}""",
     "eq-activation": r"""A^{[l]} = g^{[l]}\!\left(Z^{[l]}\right)""",
+    "eq-init-small": r"""W^{[l]}_{jk} \sim \mathcal{N}\!\left(0,\ 0.01^2\right), \qquad b^{[l]} = 0""",
+    "eq-init-xavier": r"""W^{[l]}_{jk} \sim \mathcal{N}\!\left(0,\ \frac{2}{n^{[l-1]} + n^{[l]}}\right), \qquad b^{[l]} = 0""",
     "eq-init-he": r"""W^{[l]}_{jk} \sim \mathcal{N}\!\left(0,\ \frac{2}{n^{[l-1]}}\right), \qquad b^{[l]} = 0""",
     "eq-mse": r"""J(W, b) = \frac{1}{2m} \sum_{i=1}^{m} \left(\hat{y}^{(i)} - y^{(i)}\right)^2 .""",
     "eq-bce": r"""J(W, b) = -\frac{1}{m} \sum_{i=1}^{m} \left[ y^{(i)} \log \hat{y}^{(i)} + \left(1 -
@@ -864,6 +866,37 @@ CHECKS = [
         Numpy(lambda i: np.tanh(i["W"] @ i["A"] + i["b"])),
         lambda rng: _dense(rng, "tanh"),
         lambda i: i["layer"].forward(i["A"]),
+    ),
+    Check(
+        "eq-init-small",
+        LATEX["eq-init-small"],
+        "ddl.initialisers.small_random",
+        Numpy(
+            lambda i: 0.01 * np.random.default_rng(i["seed"]).standard_normal(i["shape"])
+        ),
+        lambda rng: {
+            "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
+            "seed": int(rng.integers(1 << 30)),
+        },
+        lambda i: initialisers.small_random(i["shape"], np.random.default_rng(i["seed"])),
+        note="N(0, 0.01²) drawn as 0.01 times a standard normal from the same generator",
+    ),
+    Check(
+        "eq-init-xavier",
+        LATEX["eq-init-xavier"],
+        "ddl.initialisers.xavier",
+        Numpy(
+            lambda i: (
+                math.sqrt(2 / (i["shape"][1] + i["shape"][0]))
+                * np.random.default_rng(i["seed"]).standard_normal(i["shape"])
+            )
+        ),
+        lambda rng: {
+            "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
+            "seed": int(rng.integers(1 << 30)),
+        },
+        lambda i: initialisers.xavier(i["shape"], np.random.default_rng(i["seed"])),
+        note="a dense weight is (n[l], n[l-1]): fan-in n[l-1] = shape[1], fan-out n[l] = shape[0]",
     ),
     Check(
         "eq-init-he",
@@ -1293,6 +1326,11 @@ NOT_IN_PACKAGE = [
         "eq-backprop-dyhat",
         "a derivation step: the package differentiates the loss "
         "with respect to the logits (eq-bce-gradient), never ŷ",
+    ),
+    NotInPackage(
+        "eq-init-variance",
+        "a property of random weights at initialisation, the reason for eq-init-xavier "
+        "and eq-init-he; no function computes it",
     ),
     NotInPackage("eq-parameter-counts", "a count the post works out by hand"),
     NotInPackage("eq-softmax-two-classes", "a property relating eq-softmax and eq-sigmoid"),
