@@ -124,8 +124,8 @@ def softmax(Z):
 def softmax_backward(dA, A):
     """dZ from dA through a softmax, as a Jacobian-vector product.
 
-    The Jacobian of one column is
-    ∂a_i/∂z_j = a_i (δ_ij − a_j), so
+    Implements :eq:`eq-softmax-backward`.  ``A`` is the softmax's output.  The
+    Jacobian of one column is ∂a_i/∂z_j = a_i (δ_ij − a_j), so
     dz_j = Σ_i dA_i a_i (δ_ij − a_j) = a_j (dA_j − Σ_i dA_i a_i),
     computed without ever forming the (n × n) matrix.
     """

@@ -78,7 +78,7 @@ def softplus(Z):
 def logsumexp(Z):
     """log Σ_k e^(z_k) over each column, shape ``(1, m)``, without overflow.
 
-    Computed stably: with c the column max,
+    Implements :eq:`eq-logsumexp`: with c the column max,
     log Σ e^(z_k) = c + log Σ e^(z_k − c), and every e^(z_k − c) ≤ 1.
     """
     c = Z.max(axis=0, keepdims=True)

@@ -412,6 +412,22 @@ def _logits(rng, K=4, m=6):
     return {"z": Z, "y": Y, "y_{h}": Y_hat, "Y": Y, "Y_{h}": Y_hat}
 
 
+def _softmax_backward_inputs(rng, K=4, m=6):
+    Z = _normal(rng, K, m, scale=2)
+    return {"Y_hat": np.exp(Z) / np.exp(Z).sum(axis=0), "dY_hat": _normal(rng, K, m)}
+
+
+def _softmax_backward_reference(i):
+    """dz_j = Σ_i dŷ_i ∂ŷ_i/∂z_j with the Jacobian ∂ŷ_i/∂z_j = ŷ_i (δ_ij − ŷ_j) formed."""
+    Y_hat, dY_hat = i["Y_hat"], i["dY_hat"]
+    dZ = np.empty_like(Y_hat)
+    for n in range(Y_hat.shape[1]):
+        y = Y_hat[:, n]
+        jacobian = np.diag(y) - np.outer(y, y)  # [i, j] = ŷ_i (δ_ij − ŷ_j)
+        dZ[:, n] = jacobian.T @ dY_hat[:, n]
+    return dZ
+
+
 def _binary(rng, m=8):
     z = _normal(rng, 1, m, scale=3)
     return {"z": z, "y": rng.integers(0, 2, (1, m)).astype(float), "y_{h}": _sigma(z), "m": m}
@@ -512,8 +528,11 @@ LATEX = {
     "eq-backprop-dw": r"""dW^{[l]} = \frac{1}{m}\, dZ^{[l]} \, A^{[l-1]\top}""",
     "eq-backprop-db": r"""db^{[l]} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[l](i)}""",
     "eq-backprop-da-prev": r"""dA^{[l-1]} = W^{[l]\top} dZ^{[l]}""",
-    "eq-cce": r"""L = -\sum_{k=1}^{K} y_k \log \hat{y}_k""",
-    "eq-cce-logits": r"""L = -\sum_k y_k z_k + \log \sum_{j} e^{z_j}""",
+    "eq-cce": r"""\mathcal{L} = -\sum_{k=1}^{K} y_k \log \hat{y}_k""",
+    "eq-cce-logits": r"""\mathcal{L} = -\sum_k y_k z_k + \log \sum_{j} e^{z_j}""",
+    "eq-softmax-backward": r"""dz_j = \sum_{i=1}^{K} d\hat{y}_i \, \hat{y}_i \left(\delta_{ij} - \hat{y}_j\right)
+= \hat{y}_j \left( d\hat{y}_j - \sum_{i=1}^{K} d\hat{y}_i \, \hat{y}_i \right)""",
+    "eq-logsumexp": r"""\log \sum_{j} e^{z_j} = c + \log \sum_{j} e^{z_j - c}, \qquad c = \max_k z_k""",
     "eq-cce-gradient": r"""dZ^{[L]} = \hat{Y} - Y""",
     "eq-maxpool-backward": r"""dA^{[l-1]}_{k,\, hs+u,\, ws+v} \mathrel{+}= M_{k,h,w,u,v} \; dA^{[l]}_{k,h,w},
 \qquad M_{k,h,w,u,v} = \begin{cases} 1 & \text{if } (u, v) \text{ is the max of window } (h, w) \\ 0 & \text{otherwise} \end{cases}""",
@@ -1134,6 +1153,24 @@ CHECKS = [
         Numpy(lambda i: -np.sum(i["y"] * i["z"], axis=0) + np.log(np.sum(np.exp(i["z"]), axis=0))),
         _logits,
         lambda i: _per_example(losses.categorical_cross_entropy, i["z"], i["y"]),
+    ),
+    Check(
+        "eq-softmax-backward",
+        LATEX["eq-softmax-backward"],
+        "ddl.activations.softmax_backward",
+        Numpy(_softmax_backward_reference),
+        _softmax_backward_inputs,
+        lambda i: activations.softmax_backward(i["dY_hat"], i["Y_hat"]),
+        note="the first side, with the K × K Jacobian formed for each example",
+    ),
+    Check(
+        "eq-logsumexp",
+        LATEX["eq-logsumexp"],
+        "ddl.losses.logsumexp",
+        Numpy(lambda i: np.log(np.sum(np.exp(i["z"]), axis=0, keepdims=True))),
+        lambda rng: {"z": _normal(rng, 5, 7, scale=20)},
+        lambda i: losses.logsumexp(i["z"]),
+        note="the left side, computed directly on logits small enough not to overflow",
     ),
     Check(
         "eq-cce-gradient",
