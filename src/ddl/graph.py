@@ -68,7 +68,6 @@ class Node:
     # -------------------------------------------------------------- operations
 
     def __add__(self, other):
-        """Implements :eq:`eq-graph-add`."""
         """u₁ + u₂.  Implements :eq:`eq-graph-add`."""
         other = Node.lift(other)
         out = Node(self.value + other.value, (self, other), "+")
@@ -81,7 +80,6 @@ class Node:
         return out
 
     def __mul__(self, other):
-        """Implements :eq:`eq-graph-mul`."""
         """u₁ ⊙ u₂.  Implements :eq:`eq-graph-mul`."""
         other = Node.lift(other)
         out = Node(self.value * other.value, (self, other), "*")
@@ -94,7 +92,6 @@ class Node:
         return out
 
     def __matmul__(self, other):
-        """Implements :eq:`eq-graph-matmul`."""
         """W A.  Implements :eq:`eq-graph-matmul`."""
         other = Node.lift(other)
         out = Node(self.value @ other.value, (self, other), "@")
@@ -107,7 +104,6 @@ class Node:
         return out
 
     def tanh(self):
-        """Implements :eq:`eq-graph-tanh`."""
         """tanh(u).  Implements :eq:`eq-graph-tanh`."""
         t = np.tanh(self.value)
         out = Node(t, (self,), "tanh")
@@ -119,7 +115,6 @@ class Node:
         return out
 
     def sigmoid(self):
-        """Implements :eq:`eq-graph-sigmoid`."""
         """σ(u).  Implements :eq:`eq-graph-sigmoid`."""
         s = _sigmoid(self.value)
         out = Node(s, (self,), "σ")

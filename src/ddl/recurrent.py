@@ -143,7 +143,12 @@ class GRUCell(_Cell):
         return a_t, (x_t, a_prev, concat, gamma_r, gamma_u, c_tilde, concat_r)
 
     def step_backward(self, da_t, cache):
-        """The backward pass of one GRU step."""
+        """The backward pass of one GRU step.
+
+        Implements :eq:`eq-gru-step-backward` (the default form, the reset gate
+        applied before the product); with ``reset_after=True`` the reset gate's
+        branch follows that variant's forward pass instead.
+        """
         p, n_a = self.params, self.n_a
         x_t, a_prev, concat, gamma_r, gamma_u, c_tilde, concat_r = cache
         dc_tilde = da_t * gamma_u

@@ -12,7 +12,8 @@ error of Var(u₁ + u₂) = 1/6, i.e. a cost ``J = (1/2m) Σ (ŷ − y)² = 1/12
 (:data:`BASELINE_COST`); a network only beats that by remembering.  A plain
 RNN, whose gradient through ``T/2`` tanh steps vanishes, stays at the
 baseline; an LSTM, whose cell state carries the values forward through the
-forget gate, learns the task.
+forget gate, and a GRU, whose update gate lets a unit copy its state, learn
+the task (Part 10 trains all three).
 
 The data come in the package's sequence layout ``(T, n_x, m)`` with
 ``n_x = 2`` (value, marker), and targets ``(1, m)``; every call draws a fresh

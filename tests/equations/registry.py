@@ -220,6 +220,43 @@ def _gru_reference(i):
     return gamma_u * c_tilde + (1 - gamma_u) * a
 
 
+def _gru_step_backward_reference(i):
+    """eq-gru-step-backward line by line: the reset gate applied before the product."""
+    p, x, a, da = i["p"], i["x"], i["a"], i["da"]
+    m, n_a = x.shape[1], a.shape[0]
+    concat = np.concatenate([a, x])
+    gamma_r = _sigma(p["W_r"] @ concat + p["b_r"])
+    gamma_u = _sigma(p["W_u"] @ concat + p["b_u"])
+    a_hat = gamma_r * a
+    concat_hat = np.concatenate([a_hat, x])
+    c_tilde = np.tanh(p["W_c"] @ concat_hat + p["b_c"])
+    dc_tilde = da * gamma_u
+    d_gamma = {"u": da * (c_tilde - a)}
+    dz = {"c": dc_tilde * (1 - c_tilde**2)}
+    dconcat_hat = p["W_c"].T @ dz["c"]
+    da_hat, dx_c = dconcat_hat[:n_a], dconcat_hat[n_a:]
+    d_gamma["r"] = da_hat * a
+    gamma = {"r": gamma_r, "u": gamma_u}
+    for g in "ru":
+        dz[g] = d_gamma[g] * gamma[g] * (1 - gamma[g])
+    grads = {"W_c": dz["c"] @ concat_hat.T / m}
+    for g in "ru":
+        grads[f"W_{g}"] = dz[g] @ concat.T / m
+    for g in "ruc":
+        grads[f"b_{g}"] = dz[g].sum(axis=1, keepdims=True) / m
+    dconcat = np.concatenate([da * (1 - gamma_u) + da_hat * gamma_r, dx_c])
+    dconcat = dconcat + p["W_r"].T @ dz["r"] + p["W_u"].T @ dz["u"]
+    return dconcat[:n_a], dconcat[n_a:], [grads[k] for k in sorted(grads)]
+
+
+def _gru_step_backward(i):
+    cell = i["cell"]
+    cell.zero_grads()
+    _, cache = cell.step_forward(i["x"], i["a"])
+    da_prev, dx = cell.step_backward(i["da"], cache)
+    return da_prev, dx, [cell.grads[k].copy() for k in sorted(cell.grads)]
+
+
 def _rnn_step_backward(i):
     cell = i["cell"]
     cell.zero_grads()
@@ -608,6 +645,18 @@ db_a &\mathrel{+}= \tfrac{1}{m} \textstyle\sum_{i} dz^{\langle t \rangle (i)} \\
 \tilde{c}^{\langle t \rangle} &= \tanh\!\left(W_c\,[\Gamma_r \odot a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_c\right) \\
 a^{\langle t \rangle} &= \Gamma_u \odot \tilde{c}^{\langle t \rangle} + (1 - \Gamma_u) \odot a^{\langle t-1 \rangle}
 \end{aligned}""",
+    "eq-gru-step-backward": r"""\begin{aligned}
+d\tilde{c}^{\langle t \rangle} &= da^{\langle t \rangle} \odot \Gamma_u, \qquad
+d\Gamma_u = da^{\langle t \rangle} \odot \left(\tilde{c}^{\langle t \rangle} - a^{\langle t-1 \rangle}\right), \qquad
+dz_c = d\tilde{c}^{\langle t \rangle} \odot \left(1 - (\tilde{c}^{\langle t \rangle})^2\right) \\
+[d\hat{a},\; dx_c] &= W_c^{\top}\, dz_c, \qquad
+d\Gamma_r = d\hat{a} \odot a^{\langle t-1 \rangle}, \qquad
+dz_g = d\Gamma_g \odot \Gamma_g \odot (1 - \Gamma_g) \;\; (g = r, u) \\
+dW_c &\mathrel{+}= \tfrac{1}{m}\, dz_c\, [\hat{a}, x^{\langle t \rangle}]^{\top}, \qquad
+dW_g \mathrel{+}= \tfrac{1}{m}\, dz_g\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top} \;\; (g = r, u) \\
+db_g &\mathrel{+}= \tfrac{1}{m} \textstyle\sum_{i} dz_g^{(i)} \;\; (g = r, u, c) \\
+[da^{\langle t-1 \rangle}_{\text{step}},\; dx^{\langle t \rangle}] &= [da^{\langle t \rangle} \odot (1 - \Gamma_u) + d\hat{a} \odot \Gamma_r,\; dx_c] + W_r^{\top} dz_r + W_u^{\top} dz_u
+\end{aligned}""",
     "eq-lstm-step": r"""\begin{aligned}
 \Gamma_f &= \sigma\!\left(W_f\,[a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_f\right) \\
 \Gamma_i &= \sigma\!\left(W_i\,[a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_i\right) \\
@@ -644,7 +693,7 @@ dc^{\langle t-1 \rangle} = dc \odot \Gamma_f \\
 dz_g &= d\Gamma_g \odot \Gamma_g \odot (1 - \Gamma_g) \;\; (g = f, i, o), \qquad
 dz_c = d\tilde{c}^{\langle t \rangle} \odot \left(1 - (\tilde{c}^{\langle t \rangle})^2\right) \\
 dW_g &= \tfrac{1}{m}\, dz_g\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top}, \qquad
-db_g = \tfrac{1}{m} \textstyle\sum_{i} dz_g^{(i)} \qquad (g = f, i, c, o) \\
+db_g = \tfrac{1}{m} \textstyle\sum_{j=1}^{m} dz_g^{(j)} \qquad (g = f, i, c, o) \\
 [da^{\langle t-1 \rangle}, dx^{\langle t \rangle}] &= W_f^{\top} dz_f + W_i^{\top} dz_i + W_c^{\top} dz_c + W_o^{\top} dz_o
 \end{aligned}""",
 }
@@ -1263,6 +1312,15 @@ CHECKS = [
         Numpy(_gru_reference),
         lambda rng: _cell(recurrent.GRUCell, rng),
         lambda i: i["cell"].step_forward(i["x"], i["a"])[0],
+    ),
+    Check(
+        "eq-gru-step-backward",
+        LATEX["eq-gru-step-backward"],
+        "ddl.recurrent.GRUCell.step_backward",
+        Numpy(_gru_step_backward_reference),
+        lambda rng: _cell(recurrent.GRUCell, rng),
+        _gru_step_backward,
+        note="the reset gate applied before the product, GRUCell's default",
     ),
     Check(
         "eq-lstm-step",

@@ -213,3 +213,24 @@ def test_a_node_runs_backward_only_after_every_node_that_uses_it(order):
     a = b + c if order == "b first" else c + b
     a.backward()
     assert x.grad[0] == pytest.approx(2 * (1 + (1 - np.tanh(0.6) ** 2)), rel=1e-14)
+
+
+def test_every_function_has_at_most_one_docstring():
+    """Part 11 shows the operations to readers: a second string literal under a ``def`` is a
+    stray duplicate docstring, not documentation."""
+    import ast
+    import inspect
+
+    import ddl.graph
+
+    tree = ast.parse(inspect.getsource(ddl.graph))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bare_strings = [
+                statement
+                for statement in node.body[1:]
+                if isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)
+            ]
+            assert not bare_strings, f"{node.name}: a string literal after the docstring"
