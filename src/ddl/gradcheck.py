@@ -1,4 +1,4 @@
-"""Gradient checking by central differences (Parts 5 and 11).
+"""Gradient checking by central differences (introduced in Part 3, used through Part 11).
 
 The derivative of a function at ``x`` is approximated by nudging one entry at
 a time by ``±ε``:
@@ -7,8 +7,9 @@ a time by ``±ε``:
 
 with an error of order ε², and compared with the analytic gradient by a
 relative error (eq-relative-error).  In float64 with ε = 1e-6, a correct
-backward pass typically agrees to 1e-8 or better; a wrong one is off by
-order 1.
+backward pass typically agrees to 1e-8 or better, and the series counts an
+error below 1e-7 as a pass; a wrong one is off by far more (1e-2 to 1 is
+typical).
 
 :func:`check_layer` and :func:`check_network` apply this to every parameter
 of a layer or a network, so a post (or a test) can check a backward pass in

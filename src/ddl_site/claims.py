@@ -86,10 +86,34 @@ def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None)
         return [], []
     shown = parsed[0]
     if not shown:
-        return [], []
+        return [claim_mark()], []
     return [nodes.inline(rawtext, shown, classes=["ddl-claim"])], []
+
+
+class claim_mark(nodes.Inline, nodes.Element):
+    """Where a bare ``{claim}`name``` stood: removed after reading, with the space before it
+    when punctuation follows ("is last {claim}`x`." reads "is last.")."""
+
+
+PUNCTUATION = (".", ",", ";", ":", "!", "?", ")", "—")
+
+
+def remove_marks(app: Sphinx, doctree: nodes.document) -> None:
+    for mark in list(doctree.findall(claim_mark)):
+        parent = mark.parent
+        index = parent.index(mark)
+        before = parent[index - 1] if index > 0 else None
+        after = parent[index + 1] if index + 1 < len(parent) else None
+        closes = after is None or (
+            isinstance(after, nodes.Text) and after.astext().startswith(PUNCTUATION)
+        )
+        if closes and isinstance(before, nodes.Text) and before.astext() != before.rstrip():
+            parent.replace(before, nodes.Text(before.astext().rstrip()))
+        parent.remove(mark)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("claim", claim_role)
+    app.add_node(claim_mark)
+    app.connect("doctree-read", remove_marks)
     return {"parallel_read_safe": True}
