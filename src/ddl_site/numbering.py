@@ -3,11 +3,16 @@
 Sphinx numbers them with one counter for the whole book when the table of contents has no
 section numbers, so Part 3's first figure would be "Fig. 12". A blog post is read on its own:
 each post starts again at 1. References (``{numref}``, ``{eq}``) use the same numbers, because
-they read them from the same place (``env.toc_fignumbers``).
+they read them from the same place (``env.toc_fignumbers``). A reference to an equation of
+another part carries that part's number, ``(3.10)`` for equation (10) of Part 3, so that it
+cannot be taken for an equation of the page it is on.
 """
 
 from __future__ import annotations
 
+import re
+
+from docutils import nodes
 from sphinx.application import Sphinx
 
 Numbers = dict[str, dict[str, dict[str, tuple[int, ...]]]]
@@ -31,6 +36,33 @@ def _renumber(app: Sphinx, env) -> list[str]:
     return []
 
 
+EQUATION_NUMBER = re.compile(r"^\((\d+)\)$")
+
+
+def part_qualified(text: str, part: int) -> str:
+    """``(10)`` -> ``(3.10)`` for an equation of Part 3; any other text is left alone."""
+    match = EQUATION_NUMBER.match(text)
+    return f"({part}.{match[1]})" if match else text
+
+
+def _qualify_other_parts(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    equations = app.env.get_domain("math").equations  # label -> (docname, number)
+    posts = getattr(app.env, "ddl_posts", {})
+    for ref in doctree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if "#equation-" not in uri:
+            continue
+        target = equations.get(uri.split("#equation-", 1)[1])
+        post = posts.get(target[0]) if target else None
+        if post is None or target[0] == docname or post.part is None:
+            continue
+        for text in list(ref.findall(nodes.Text)):
+            qualified = part_qualified(text.astext(), post.part)
+            if qualified != text.astext():
+                text.parent.replace(text, nodes.Text(qualified))
+
+
 def setup(app: Sphinx) -> None:
     # After Sphinx's own TocTreeCollector (priority 500) has assigned the global numbers.
     app.connect("env-get-updated", _renumber, priority=900)
+    app.connect("doctree-resolved", _qualify_other_parts)

@@ -939,9 +939,7 @@ CHECKS = [
         "eq-init-small",
         LATEX["eq-init-small"],
         "ddl.initialisers.small_random",
-        Numpy(
-            lambda i: 0.01 * np.random.default_rng(i["seed"]).standard_normal(i["shape"])
-        ),
+        Numpy(lambda i: 0.01 * np.random.default_rng(i["seed"]).standard_normal(i["shape"])),
         lambda rng: {
             "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
             "seed": int(rng.integers(1 << 30)),
