@@ -61,7 +61,9 @@ kernelspec:
 # Comparison
 
 The deep model scores {glue:text}`deep:.2f`, {claim}`more than the shallow one <deep-wins>`,
-which scores {glue:text}`shallow:.2f` {claim}`deep-wins`.
+which scores
+{glue:text}`shallow:.2f`
+{claim}`deep-wins`. Every line break stays.
 
 ```{code-cell} python
 from tinypkg.scores import deep, shallow
@@ -96,7 +98,8 @@ def test_a_claim_made_false_by_a_package_change_fails_the_build_naming_post_and_
     page = build.page("posts/compare")
     assert '<span class="ddl-claim">more than the shallow one</span>' in page
     assert "0.90" in page and "0.80" in page
-    assert '<span class="pasted-text">0.80</span>.' in page  # the bare claim left no space
+    # The bare claim took the line break before it, and no other.
+    assert 'which scores\n<span class="pasted-text">0.80</span>. Every' in page
 
     site.edit("tinypkg/scores.py", "return 0.9", "return 0.7")
     build, _, reasons = site.build()

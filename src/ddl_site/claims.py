@@ -108,7 +108,9 @@ def remove_marks(app: Sphinx, doctree: nodes.document) -> None:
             isinstance(after, nodes.Text) and after.astext().startswith(PUNCTUATION)
         )
         if closes and isinstance(before, nodes.Text) and before.astext() != before.rstrip():
-            parent.replace(before, nodes.Text(before.astext().rstrip()))
+            # By position: Element.replace finds a Text by equal text, and every line break
+            # of a paragraph is a Text "\n" of its own.
+            parent[index - 1] = nodes.Text(before.astext().rstrip())
         parent.remove(mark)
 
 
