@@ -49,41 +49,26 @@ def test_role_content_is_a_name_or_text_and_a_name(text, parsed):
     assert parse(text) == parsed
 
 
-CLAIM_POST = """\
----
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
-# Comparison
-
+PROSE = """\
 The deep model scores {glue:text}`deep:.2f`, {claim}`more than the shallow one <deep-wins>`,
 which scores
 {glue:text}`shallow:.2f`
-{claim}`deep-wins`. Every line break stays.
+{claim}`deep-wins`. Every line break stays."""
 
-```{code-cell} python
+CODE = """\
 from tinypkg.scores import deep, shallow
 from ddl.notebook import claim, glue
 
 glue("deep", deep(), display=False)
 glue("shallow", shallow(), display=False)
-claim("deep-wins", deep() > shallow(), "the deep model scores more than the shallow one")
-with open("../executions.log", "a") as log:
-    print("compare", file=log)
-```
-"""
+claim("deep-wins", deep() > shallow(), "the deep model scores more than the shallow one")"""
 
 SCORES = "def deep():\n    return 0.9\n\n\ndef shallow():\n    return 0.8\n"
 
 
 def claim_site(tmp_path, monkeypatch, prose_claim="deep-wins") -> TinySite:
-    site = TinySite(tmp_path, monkeypatch, {"compare": ""})
-    page = CLAIM_POST.replace("deep-wins>", f"{prose_claim}>")
-    (site.source / "posts" / "compare.md").write_text(page)
+    site = TinySite(tmp_path, monkeypatch, {"compare": CODE})
+    site.edit("posts/compare.md", "Some prose.", PROSE.replace("deep-wins>", f"{prose_claim}>"))
     (site.source / "tinypkg" / "scores.py").write_text(SCORES)
     return site
 
@@ -116,8 +101,11 @@ def test_prose_citing_a_claim_no_cell_states_fails_the_build(tmp_path, monkeypat
     site = claim_site(tmp_path, monkeypatch, prose_claim="deep-winz")
     build, _, _ = site.build()
     assert build.returncode != 0
+    line = 1 + (site.source / "posts/compare.md").read_text().split("\n").index(
+        PROSE.splitlines()[0].replace("deep-wins>", "deep-winz>")
+    )
     assert (
-        "posts/compare.md:12: claim 'deep-winz': expected a code cell of this post that calls "
+        f"posts/compare.md:{line}: claim 'deep-winz': expected a code cell of this post that calls "
         "claim('deep-winz', <comparison>, <statement>); found no such claim (the post's cells "
         "state: deep-wins)." in build.log
     ), build.log[-3000:]

@@ -18,6 +18,7 @@ front-matter problems, which stop the build before anything is written.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,14 @@ def recorded_claims(document: nodes.document) -> dict[str, str]:
     return found
 
 
+def source_line(source: Path, raw: str, near: int) -> int:
+    """The line of ``source`` holding ``raw`` closest to ``near`` (the parser's guess, which
+    is off by one in a notebook's Markdown cells); ``near`` if no line holds it."""
+    lines = source.read_text(encoding="utf-8").splitlines()
+    found = [number for number, line in enumerate(lines, 1) if raw in line]
+    return min(found, key=lambda number: abs(number - near)) if found else near
+
+
 def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     """``{claim}`name``` or ``{claim}`shown text <name>```: see the module's docstring."""
     document = inliner.document
@@ -61,7 +70,8 @@ def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None)
     parsed = parse(text)
     claims = recorded_claims(document)
     problem = None
-    path = Path(env.doc2path(env.docname)).relative_to(env.srcdir).as_posix()
+    source = Path(env.doc2path(env.docname))
+    path = source.relative_to(env.srcdir).as_posix()
     if parsed is None:
         problem = Problem(
             path,
@@ -82,6 +92,7 @@ def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None)
             where="claim",
         )
     if problem is not None:
+        problem = replace(problem, line=source_line(source, f"{{claim}}`{text}`", lineno))
         env.ddl_problems.setdefault(env.docname, []).append(problem)
         return [], []
     shown = parsed[0]
