@@ -141,6 +141,7 @@ def test_const_role_renders_the_number(make_book):
         ("$$\n\\frac{\\partial L}{\\partial a}\n$$", "loss symbol", "'\\partial L'"),
         ("As [Part 3](learning-gradient-descent) showed.", "link to a post", "without '.md'"),
         ("See [the maths](learning-gradient-descent#maths).", "link to a post", "without '.md'"),
+        ("The update ({eq}`eq-gd-update`) moves.", "equation reference", "({eq}`eq-gd-update`"),
     ],
 )
 def test_notation_across_posts_is_one(body, field, found):

@@ -72,6 +72,7 @@ NOTATION = (
         "'\\partial \\mathcal{L}' (an example's loss is \\mathcal{L}; L is the number of layers)",
     ),
 )
+PARENTHESISED_EQ = re.compile(r"\(\{eq\}`[^`]*`")
 BIG_OPERATOR_LIMIT = re.compile(
     r"\\(?:sum|prod|int|max|min|lim|bigcup|bigcap)\s*(?:_\{[^{}]*\}|_\\?\w+)?\s*$"
 )
@@ -202,7 +203,8 @@ def retyped_package_code(text: str, path: str, definitions: dict[str, str]) -> l
 def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
     """The series' notation, one across the posts: ``^{\\top}`` for a transpose (``T`` is the
     length of a sequence), ``\\mathcal{L}`` for an example's loss (``L`` is the number of layers),
-    and links to another post written ``[Part 3](slug.md)`` (``posts``: the posts' slugs)."""
+    links to another post written ``[Part 3](slug.md)`` (``posts``: the posts' slugs), and
+    ``{eq}`` references not wrapped in parentheses of their own."""
     links = (
         re.compile(
             r"\]\((?P<slug>"
@@ -228,6 +230,18 @@ def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
                         rule.name,
                         rule.expected,
                         f"'{match.group(0)}' in: {line.strip()[:80]}",
+                        where="notation",
+                    )
+                )
+        if kind == "prose":
+            for match in PARENTHESISED_EQ.finditer(line):
+                problems.append(
+                    Problem(
+                        path,
+                        number,
+                        "equation reference",
+                        "{eq}`label` alone (it prints its own parentheses, e.g. (3.10))",
+                        f"'{match.group(0)}' …, which reads ((3.10))",
                         where="notation",
                     )
                 )
