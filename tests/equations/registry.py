@@ -455,12 +455,12 @@ def _softmax_backward_inputs(rng, K=4, m=6):
 
 
 def _softmax_backward_reference(i):
-    """dz_j = Σ_i dŷ_i ∂ŷ_i/∂z_j with the Jacobian ∂ŷ_i/∂z_j = ŷ_i (δ_ij − ŷ_j) formed."""
+    """dz_j = Σ_k dŷ_k ∂ŷ_k/∂z_j with the Jacobian ∂ŷ_k/∂z_j = ŷ_k (δ_kj − ŷ_j) formed."""
     Y_hat, dY_hat = i["Y_hat"], i["dY_hat"]
     dZ = np.empty_like(Y_hat)
     for n in range(Y_hat.shape[1]):
         y = Y_hat[:, n]
-        jacobian = np.diag(y) - np.outer(y, y)  # [i, j] = ŷ_i (δ_ij − ŷ_j)
+        jacobian = np.diag(y) - np.outer(y, y)  # [k, j] = ŷ_k (δ_kj − ŷ_j)
         dZ[:, n] = jacobian.T @ dY_hat[:, n]
     return dZ
 
@@ -567,8 +567,8 @@ LATEX = {
     "eq-backprop-da-prev": r"""dA^{[l-1]} = W^{[l]\top} dZ^{[l]}""",
     "eq-cce": r"""\mathcal{L} = -\sum_{k=1}^{K} y_k \log \hat{y}_k""",
     "eq-cce-logits": r"""\mathcal{L} = -\sum_k y_k z_k + \log \sum_{j} e^{z_j}""",
-    "eq-softmax-backward": r"""dz_j = \sum_{i=1}^{K} d\hat{y}_i \, \hat{y}_i \left(\delta_{ij} - \hat{y}_j\right)
-= \hat{y}_j \left( d\hat{y}_j - \sum_{i=1}^{K} d\hat{y}_i \, \hat{y}_i \right)""",
+    "eq-softmax-backward": r"""dz_j = \sum_{k=1}^{K} d\hat{y}_k \, \hat{y}_k \left(\delta_{kj} - \hat{y}_j\right)
+= \hat{y}_j \left( d\hat{y}_j - \sum_{k=1}^{K} d\hat{y}_k \, \hat{y}_k \right)""",
     "eq-logsumexp": r"""\log \sum_{j} e^{z_j} = c + \log \sum_{j} e^{z_j - c}, \qquad c = \max_k z_k""",
     "eq-cce-gradient": r"""dZ^{[L]} = \hat{Y} - Y""",
     "eq-maxpool-backward": r"""dA^{[l-1]}_{k,\, hs+u,\, ws+v} \mathrel{+}= M_{k,h,w,u,v} \; dA^{[l]}_{k,h,w},
@@ -579,7 +579,7 @@ LATEX = {
 db_k = \frac{1}{m} \sum_{i=1}^{m} \sum_{h,w} dZ^{(i)}_{k,h,w}""",
     "eq-conv-backward-dx": r"""dX_{c,r,t} = \sum_{k} \sum_{u'=0}^{f-1} \sum_{v'=0}^{f-1} \widetilde{W}_{k,c,u',v'} \; dZ_{\text{pad},\,k,\, r+u',\, t+v'}
 = \sum_k \left( \widetilde{W}_{k,c} \ast dZ_{\text{pad},\,k} \right)_{r,t}""",
-    "eq-conv-forward": r"""Z^{[l]}_{k,h,w} = \sum_{c=1}^{n_C^{[l-1]}} \sum_{u=0}^{f-1} \sum_{v=0}^{f-1}
+    "eq-conv-forward": r"""Z^{[l]}_{k,h,w} = \sum_{c=0}^{n_C^{[l-1]}-1} \sum_{u=0}^{f-1} \sum_{v=0}^{f-1}
 W^{[l]}_{k,c,u,v} \, A^{[l-1]}_{\text{pad},\,c,\, hs+u,\, ws+v} + b^{[l]}_k""",
     "eq-conv-output-size": r"""n^{[l]} = 1 + \left\lfloor \frac{n^{[l-1]} - f + 2p}{s} \right\rfloor""",
     "eq-maxpool-forward": r"""A^{[l]}_{k,h,w} = \max_{0 \le u, v < f} A^{[l-1]}_{k,\, hs+u,\, ws+v}""",

@@ -24,7 +24,7 @@ def convnet():
     panels = [(digit[0, :, :, 0], 0.03, 0.30, "gray_r", "input 8×8")]
     for k, name in enumerate(("vertical edges", "horizontal edges")):
         panels.append((W[k, 0], 0.30, 0.58 - 0.48 * k, "coolwarm", f"filter: {name}"))
-        panels.append((A[k, :, :, 0], 0.50, 0.55 - 0.45 * k, "magma", "feature map"))
+        panels.append((A[k, :, :, 0], 0.50, 0.55 - 0.45 * k, "magma", "ReLU(feature map)"))
         panels.append((P[k, :, :, 0], 0.78, 0.62 - 0.45 * k, "magma", "max-pooled 4×4"))
     for image, left, bottom, cmap, title in panels:
         size = 0.36 if image.shape[0] == 8 else (0.2 if image.shape[0] == 4 else 0.16)
