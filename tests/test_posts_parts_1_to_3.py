@@ -86,9 +86,15 @@ def test_part1_has_the_targets_figure_and_the_notation_table(site):
         "[l]",
         "(i)",
         r"\odot",
-        "Name",
+        r"\langle t \rangle",
+        r"\sigma",
+        "dW",
+        "dZ",
     ]:
         assert any(symbol in t for t in tex), f"cheat-sheet lacks {symbol}"
+    for letter in ("T", "L", "g", "K"):  # rows of their own, not parts of other symbols
+        assert letter in {t.strip() for t in tex}, f"cheat-sheet lacks {letter}"
+    assert any("before a name" in cell.get_text() for cell in first_cells)
     assert "(30, 569)" in table.get_text()
 
 
@@ -117,9 +123,12 @@ def test_part2_glued_results_are_sensible(site):
     shapes = paragraph(soup, "With its random start").get_text()
     assert "(10, 266)" in shapes and "(1, 10)" in shapes and "(1, 266)" in shapes
     regression = numbers(paragraph(soup, "On the 88 held-out patients"))
-    m_test, rmse, baseline, r2, bmi_r2, gap = regression
+    m_test, rmse, baseline, r2, bmi_r2, bmi_r2_all, m_all, r2_baseline = regression
     assert m_test == 88 and rmse < baseline
     assert 0.3 < r2 < 0.8 and bmi_r2 < r2
+    assert abs(bmi_r2 - bmi_r2_all) < 0.05 and m_all == 442  # Part 1's figure, all patients
+    assert -0.01 < r2_baseline < 0  # the training mean, scored on the test targets
+    (gap,) = numbers(paragraph(soup, "Gradient descent has taken the model"))
     assert 0 <= gap < 1  # per cent above the exact least-squares minimum
     accuracies = numbers(paragraph(soup, "Using every measurement lifts the test accuracy"))
     two_features, all_features = accuracies[:2]
@@ -167,9 +176,11 @@ def test_part3_learning_rates_too_small_about_right_too_large(site):
         numbers(next(li for li in soup.find_all("li") if li.find("strong", string=label)))
         for label in ("too small", "about right", "too large")
     )
-    J_min = right[2]
-    assert right[1] <= 1.01 * J_min < small[1] < start < large[1]
-    assert small[0] < right[0] < right[3] * 2 < large[0]  # α < 2/λ only for the first two
+    alpha_right, final_right, gap_right, half_right = right[:4]
+    J_min = final_right - gap_right  # the final cost is glued rounded: J_min to within 0.5
+    assert 0 <= gap_right <= 0.01 * J_min  # "only ... above the exact minimum"
+    assert 1.01 * (J_min + 0.5) < small[1] < start < large[1]
+    assert small[0] < alpha_right < half_right * 2 < large[0]  # α < 2/λ only for the first two
 
 
 def test_part3_logistic_regression_meets_the_original_f1(site):

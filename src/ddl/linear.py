@@ -88,7 +88,10 @@ class _GradientDescentModel:
 
     def fit(self, X, Y, rng):
         """Start from small random weights (from ``rng``) and b = 0, then run
-        ``n_iterations`` steps of batch gradient descent, recording the cost."""
+        ``n_iterations`` steps of batch gradient descent, recording the cost.
+
+        Each step implements :eq:`eq-gd-update`.
+        """
         self.W = None
         self._check(X, Y)
         self.W = 0.01 * rng.standard_normal((1, X.shape[0]))

@@ -319,6 +319,22 @@ def _optimiser_inputs(rng, steps=3):
     }
 
 
+def _fitted(model, i):
+    """W and b of ``model`` after ``fit`` on the inputs (from a generator seeded with ``seed``)."""
+    fitted = model.fit(i["X"], i["Y"], np.random.default_rng(i["seed"]))
+    return [fitted.W, fitted.b]
+
+
+def _one_fit_step(i):
+    """One step of eq-gd-update on the mean squared error, from the start fit draws: W from
+    0.01 N(0, 1) with the same seeded generator, b = 0; dJ/dW and dJ/db written out here."""
+    X, Y, m = i["X"], i["Y"], i["X"].shape[1]
+    W = 0.01 * np.random.default_rng(i["seed"]).standard_normal((1, X.shape[0]))
+    b = np.zeros((1, 1))
+    error = W @ X + b - Y
+    return [W - i["alpha"] * error @ X.T / m, b - i["alpha"] * error.sum(axis=1, keepdims=True) / m]
+
+
 def _run(optimiser, i):
     theta = [t.copy() for t in i["theta"]]
     for g in i["g"]:
@@ -816,6 +832,20 @@ CHECKS = [
         Numpy(lambda i: [t - i["alpha"] * g for t, g in zip(i["theta"], i["g"][0])]),
         lambda rng: _optimiser_inputs(rng, steps=1),
         lambda i: _run(optimisers.GradientDescent(i["alpha"]), i),
+    ),
+    Check(
+        "eq-gd-update",
+        LATEX["eq-gd-update"],
+        "ddl.linear._GradientDescentModel.fit",
+        Numpy(_one_fit_step),
+        lambda rng: {
+            "X": _normal(rng, 4, 9),
+            "Y": _normal(rng, 1, 9),
+            "alpha": float(rng.uniform(0.01, 0.5)),
+            "seed": int(rng.integers(2**31)),
+        },
+        lambda i: _fitted(linear.LinearRegression(i["alpha"], n_iterations=1), i),
+        note="one step of LinearRegression.fit, from the start it draws from the seeded rng",
     ),
     Check(
         "eq-central-difference",
