@@ -667,10 +667,10 @@ d\Gamma_u = da^{\langle t \rangle} \odot \left(\tilde{c}^{\langle t \rangle} - a
 dz_c = d\tilde{c}^{\langle t \rangle} \odot \left(1 - (\tilde{c}^{\langle t \rangle})^2\right) \\
 [d\hat{a},\; dx_c] &= W_c^{\top}\, dz_c, \qquad
 d\Gamma_r = d\hat{a} \odot a^{\langle t-1 \rangle}, \qquad
-dz_g = d\Gamma_g \odot \Gamma_g \odot (1 - \Gamma_g) \;\; (g = r, u) \\
+dz_\gamma = d\Gamma_\gamma \odot \Gamma_\gamma \odot (1 - \Gamma_\gamma) \;\; (\gamma = r, u) \\
 dW_c &\mathrel{+}= \tfrac{1}{m}\, dz_c\, [\hat{a}, x^{\langle t \rangle}]^{\top}, \qquad
-dW_g \mathrel{+}= \tfrac{1}{m}\, dz_g\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top} \;\; (g = r, u) \\
-db_g &\mathrel{+}= \tfrac{1}{m} \textstyle\sum_{i} dz_g^{(i)} \;\; (g = r, u, c) \\
+dW_\gamma \mathrel{+}= \tfrac{1}{m}\, dz_\gamma\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top} \;\; (\gamma = r, u) \\
+db_\gamma &\mathrel{+}= \tfrac{1}{m} \textstyle\sum_{i} dz_\gamma^{(i)} \;\; (\gamma = r, u, c) \\
 [da^{\langle t-1 \rangle}_{\text{step}},\; dx^{\langle t \rangle}] &= [da^{\langle t \rangle} \odot (1 - \Gamma_u) + d\hat{a} \odot \Gamma_r,\; dx_c] + W_r^{\top} dz_r + W_u^{\top} dz_u
 \end{aligned}""",
     "eq-lstm-step": r"""\begin{aligned}
@@ -706,11 +706,11 @@ d\Gamma_f &= dc \odot c^{\langle t-1 \rangle}, \qquad
 d\Gamma_i = dc \odot \tilde{c}^{\langle t \rangle}, \qquad
 d\tilde{c}^{\langle t \rangle} = dc \odot \Gamma_i, \qquad
 dc^{\langle t-1 \rangle} = dc \odot \Gamma_f \\
-dz_g &= d\Gamma_g \odot \Gamma_g \odot (1 - \Gamma_g) \;\; (g = f, i, o), \qquad
+dz_\gamma &= d\Gamma_\gamma \odot \Gamma_\gamma \odot (1 - \Gamma_\gamma) \;\; (\gamma = f, i, o), \qquad
 dz_c = d\tilde{c}^{\langle t \rangle} \odot \left(1 - (\tilde{c}^{\langle t \rangle})^2\right) \\
-dW_g &= \tfrac{1}{m}\, dz_g\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top}, \qquad
-db_g = \tfrac{1}{m} \textstyle\sum_{j=1}^{m} dz_g^{(j)} \qquad (g = f, i, c, o) \\
-[da^{\langle t-1 \rangle}, dx^{\langle t \rangle}] &= W_f^{\top} dz_f + W_i^{\top} dz_i + W_c^{\top} dz_c + W_o^{\top} dz_o
+dW_\gamma &= \tfrac{1}{m}\, dz_\gamma\, [a^{\langle t-1 \rangle}, x^{\langle t \rangle}]^{\top}, \qquad
+db_\gamma = \tfrac{1}{m} \textstyle\sum_{j=1}^{m} dz_\gamma^{(j)} \qquad (\gamma = f, i, c, o) \\
+[da^{\langle t-1 \rangle}_{\text{step}},\; dx^{\langle t \rangle}] &= W_f^{\top} dz_f + W_i^{\top} dz_i + W_c^{\top} dz_c + W_o^{\top} dz_o
 \end{aligned}""",
 }
 
