@@ -466,3 +466,29 @@ def test_every_link_to_a_trimmed_stylesheet_names_its_current_content(built):
                 assert query == f"v={stylesheets.version(file)}", (name, link["href"])
                 checked += 1
     assert checked > 100
+
+
+def test_an_animation_takes_its_cells_alt_text():
+    from docutils import nodes
+
+    from ddl_site import assets
+
+    def cell(alt):
+        container = nodes.container(
+            cell_metadata={"mystnb": {"image": {"alt": alt}}} if alt else {}
+        )
+        output = nodes.container()
+        output += nodes.raw("", '<div><img id="_anim_imgabc"></div>', format="html")
+        container += output
+        document = nodes.document(None, None)
+        document += container
+        return document
+
+    described = cell("Six paths\n  race to the star & stop")
+    assets.describe_animations(None, described)
+    assert (
+        '<img id="_anim_imgabc" alt="Six paths race to the star &amp; stop">' in described.astext()
+    )
+    plain = cell(None)
+    assets.describe_animations(None, plain)
+    assert '<img id="_anim_imgabc">' in plain.astext()  # left for the generic name

@@ -19,11 +19,13 @@
   into its templates (its search scripts) go through the same rule: ``templates/layout.html``
   and ``templates/search.html`` pass them to the ``defer_scripts`` filter.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
-  their buttons), and their frame and slider are named.
+  their buttons), and their frame and slider are named: the frame takes the alt text its cell
+  gives (``mystnb: image: alt:``, as a figure's), else a generic one.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -148,6 +150,25 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["body"] = body
 
 
+def describe_animations(app: Sphinx, doctree) -> None:
+    """Give an animation's frame the alt text of its cell's ``mystnb: image: alt:``."""
+    from docutils import nodes
+
+    for raw in list(doctree.findall(nodes.raw)):
+        if "_anim_img" not in raw.astext():
+            continue
+        cell = raw.parent
+        while cell is not None and "cell_metadata" not in cell.attributes:
+            cell = cell.parent
+        alt = ((cell or {}).get("cell_metadata", {}).get("mystnb", {}).get("image", {})).get("alt")
+        if alt:
+            text = ANIMATION_IMG.sub(
+                lambda m: f'<img id="{m[1]}" alt="{html.escape(" ".join(alt.split()))}">',
+                raw.astext(),
+            )
+            raw.parent.replace(raw, nodes.raw("", text, format=raw.get("format", "html")))
+
+
 def written_pages(outdir: Path) -> list[Path]:
     """Every HTML page of a built site (not the theme's template fragments in ``_static/``)."""
     return [
@@ -178,4 +199,5 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", configure, priority=900)
     app.connect("builder-inited", add_template_filter)
     app.connect("html-page-context", tidy_page, priority=900)
+    app.connect("doctree-read", describe_animations)
     app.connect("build-finished", favicon_ico)
