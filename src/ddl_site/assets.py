@@ -162,10 +162,8 @@ def describe_animations(app: Sphinx, doctree) -> None:
             cell = cell.parent
         alt = ((cell or {}).get("cell_metadata", {}).get("mystnb", {}).get("image", {})).get("alt")
         if alt:
-            text = ANIMATION_IMG.sub(
-                lambda m: f'<img id="{m[1]}" alt="{html.escape(" ".join(alt.split()))}">',
-                raw.astext(),
-            )
+            described = html.escape(" ".join(alt.split())).replace("\\", "\\\\")
+            text = ANIMATION_IMG.sub(rf'<img id="\1" alt="{described}">', raw.astext())
             raw.parent.replace(raw, nodes.raw("", text, format=raw.get("format", "html")))
 
 
