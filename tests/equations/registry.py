@@ -579,7 +579,7 @@ def _lstm_step_backward(i):
 LATEX = {
     "eq-backprop-dz": r"""dZ^{[l]} = dA^{[l]} \odot g'^{[l]}\!\left(Z^{[l]}\right)""",
     "eq-backprop-dw": r"""dW^{[l]} = \frac{1}{m}\, dZ^{[l]} \, A^{[l-1]\top}""",
-    "eq-backprop-db": r"""db^{[l]} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[l](i)}""",
+    "eq-backprop-db": r"""db^{[l]} = \frac{1}{m} \sum_{i=1}^{m} dz^{[l](i)}""",
     "eq-backprop-da-prev": r"""dA^{[l-1]} = W^{[l]\top} dZ^{[l]}""",
     "eq-cce": r"""\mathcal{L} = -\sum_{k=1}^{K} y_k \log \hat{y}_k""",
     "eq-cce-logits": r"""\mathcal{L} = -\sum_k y_k z_k + \log \sum_{j} e^{z_j}""",
@@ -605,8 +605,8 @@ W^{[l]}_{k,c,u,v} \, A^{[l-1]}_{\text{pad},\,c,\, hs+u,\, ws+v} + b^{[l]}_k""",
     "eq-l1-penalty": r"""J_{\text{L1}} = J + \frac{\lambda}{m} \sum_{l} \sum_{j,k} \left|W^{[l]}_{jk}\right|""",
     "eq-l2-gradient": r"""dW^{[l]}_{\text{L2}} = dW^{[l]} + \frac{\lambda}{m} W^{[l]}""",
     "eq-l1-gradient": r"""dW^{[l]}_{\text{L1}} = dW^{[l]} + \frac{\lambda}{m} \operatorname{sign}\left(W^{[l]}\right)""",
-    "eq-dropout": r"""D^{[l]} = \mathbb{1}\left[U^{[l]} < p\right], \qquad
-A^{[l]} \leftarrow \frac{A^{[l]} \odot D^{[l]}}{p}""",
+    "eq-dropout": r"""M^{[l]} = \mathbb{1}\left[U^{[l]} < p\right], \qquad
+A^{[l]} \leftarrow \frac{A^{[l]} \odot M^{[l]}}{p}""",
     "eq-tanh": r"""\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}} = 2\sigma(2z) - 1""",
     "eq-tanh-prime": r"""\tanh'(z) = 1 - \tanh^2(z)""",
     "eq-relu": r"""\operatorname{ReLU}(z) = \max(0, z)""",
