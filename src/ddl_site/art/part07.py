@@ -7,7 +7,7 @@ from ..lead_images import drawing, figure
 
 @drawing("train-dev-curves.png")
 def train_dev_curves():
-    """Part 7: a wide network on 150 digits; its training loss falls away from its validation loss."""
+    """Part 7: a wide network on 150 digits; its training cost falls away from its validation cost."""
     from ddl.data import Dataset, load_multiclass, one_hot, train_val_test_split
     from ddl.losses import CategoricalCrossEntropy
     from ddl.network import feed_forward
@@ -32,8 +32,8 @@ def train_dev_curves():
     ax = fig.add_axes((0.07, 0.12, 0.9, 0.8))
     ax.set_facecolor("#0f1b2d")
     epochs = np.arange(1, history.epochs + 1)
-    ax.semilogy(epochs, history.train_loss, color="#4fc3f7", linewidth=3, label="training loss")
-    ax.semilogy(epochs, history.val_loss, color="#ffb000", linewidth=3, label="validation loss")
+    ax.semilogy(epochs, history.train_loss, color="#4fc3f7", linewidth=3, label="training cost")
+    ax.semilogy(epochs, history.val_loss, color="#ffb000", linewidth=3, label="validation cost")
     best = int(np.argmin(history.val_loss))
     ax.axvline(best + 1, color="white", linestyle=":", linewidth=1.5)
     ax.fill_between(epochs, history.train_loss, history.val_loss, color="white", alpha=0.07)
