@@ -228,6 +228,7 @@ def glued(notebook) -> dict[str, str]:
 
 
 @pytest.mark.site
+@pytest.mark.xdist_group("reader")
 @pytest.mark.parametrize("slug", POSTS)
 def test_a_reader_runs_the_notebook_and_gets_the_page_numbers(served, slug, tmp_path):
     url, site = served

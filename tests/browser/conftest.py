@@ -53,6 +53,11 @@ def browser_context():
             args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900},
         )
+        # The suite runs two workers on two cores beside notebook kernels and pip installs:
+        # a large page (the equations page has over a thousand formulas) can take longer than
+        # Playwright's default 30 s to go quiet under that load.
+        context.set_default_timeout(120_000)
+        context.set_default_navigation_timeout(120_000)
         yield context
         context.close()
 
