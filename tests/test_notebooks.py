@@ -22,6 +22,7 @@ import threading
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 import pytest
@@ -128,7 +129,7 @@ def test_site_publishes_the_wheel_of_the_package_it_was_built_with(site, tmp_pat
     assert files == expected  # the package and nothing else, byte for byte
     assert b"Requires-Dist: numpy" in meta and b"sphinx" not in meta.lower()
     index = BeautifulSoup((site.html / "packages" / "index.html").read_text(), "html.parser")
-    assert [a["href"] for a in index.select("a")] == [described.filename]
+    assert [unquote(a["href"]) for a in index.select("a")] == [described.filename]
     # Rebuilding it gives the same bytes.
     again = wheel.build(REPO / "src" / "ddl", tmp_path)
     assert again.read_bytes() == (site.html / "packages" / described.filename).read_bytes()
@@ -239,7 +240,8 @@ def test_a_reader_runs_the_notebook_and_gets_the_page_numbers(served, slug, tmp_
     text = (site.html / "_sources" / "book" / f"{slug}.ipynb").read_text(encoding="utf-8")
     assert BASEURL in text
     wheel_url = re.search(rf"{re.escape(BASEURL)}(packages/[^\"']+\.whl)", text)
-    assert wheel_url and (site.html / wheel_url[1]).is_file(), "the wheel URL resolves on the site"
+    assert wheel_url and "+" not in wheel_url[1], "the version's + is escaped in the URL"
+    assert (site.html / unquote(wheel_url[1])).is_file(), "the wheel URL resolves on the site"
     reader = tmp_path / "reader"
     reader.mkdir()
     notebook_file = reader / f"{slug}.ipynb"

@@ -128,7 +128,7 @@ def requirements(cells: list[str], package_dir: Path, site_url: str) -> list[Req
             wheel.distribution,
             wheel.version,
             wheel.module,
-            f"{site_url}{wheels.FOLDER}/{wheel.filename}",
+            f"{site_url}{wheels.FOLDER}/{wheel.url_name}",
         )
     ]
     modules = cell_modules(cells)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 DISTRIBUTION = "demystifying-deep-learning"
 FOLDER = "packages"
@@ -45,6 +46,12 @@ class Wheel:
     @property
     def filename(self) -> str:
         return f"{self.distribution.replace('-', '_')}-{self.version}-py3-none-any.whl"
+
+    @property
+    def url_name(self) -> str:
+        """The file name as it goes in a URL: the version's ``+`` escaped as ``%2B``, which
+        every server reads as a plus (some read a bare ``+`` as a space); pip unescapes it."""
+        return quote(self.filename)
 
 
 def source_files(package_dir: Path) -> list[Path]:
@@ -182,13 +189,14 @@ def build(package_dir: Path, out_dir: Path, distribution: str = DISTRIBUTION) ->
 def index_page(wheel: Wheel, site_url: str) -> str:
     """``packages/index.html``: the wheel, linked, for readers and for ``pip --find-links``."""
     name = html.escape(wheel.filename)
+    href = html.escape(wheel.url_name)
     url = f"{site_url}{FOLDER}/"
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
         f"<title>{html.escape(wheel.distribution)} {html.escape(wheel.version)}</title></head>\n"
         "<body>\n"
         f"<h1>The {html.escape(wheel.module)} package, as this site was built with it</h1>\n"
-        f'<p><a href="{name}">{name}</a></p>\n'
+        f'<p><a href="{href}">{name}</a></p>\n'
         f"<p><code>pip install --find-links {html.escape(url)} "
         f"{html.escape(wheel.distribution)}=={html.escape(wheel.version)}</code></p>\n"
         "</body>\n</html>\n"
