@@ -65,6 +65,14 @@ def _per_example(function, Z, Y):
     return np.array([function(Z[:, [i]], Y[:, [i]]) for i in range(Z.shape[1])])
 
 
+def _weight_shape_and_seed(rng):
+    """A dense weight's shape (n[l], n[l-1]) and a seed for the initialiser's generator."""
+    return {
+        "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
+        "seed": int(rng.integers(1 << 30)),
+    }
+
+
 def _dense(rng, activation, n_in=4, n_out=3, m=6):
     layer = layers.Dense(n_in, n_out, activation, rng=rng)
     layer.params["b"][...] = _normal(rng, n_out, 1)
@@ -970,10 +978,7 @@ CHECKS = [
         LATEX["eq-init-small"],
         "ddl.initialisers.small_random",
         Numpy(lambda i: 0.01 * np.random.default_rng(i["seed"]).standard_normal(i["shape"])),
-        lambda rng: {
-            "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
-            "seed": int(rng.integers(1 << 30)),
-        },
+        _weight_shape_and_seed,
         lambda i: initialisers.small_random(i["shape"], np.random.default_rng(i["seed"])),
         note="N(0, 0.01²) drawn as 0.01 times a standard normal from the same generator",
     ),
@@ -987,10 +992,7 @@ CHECKS = [
                 * np.random.default_rng(i["seed"]).standard_normal(i["shape"])
             )
         ),
-        lambda rng: {
-            "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
-            "seed": int(rng.integers(1 << 30)),
-        },
+        _weight_shape_and_seed,
         lambda i: initialisers.xavier(i["shape"], np.random.default_rng(i["seed"])),
         note="a dense weight is (n[l], n[l-1]): fan-in n[l-1] = shape[1], fan-out n[l] = shape[0]",
     ),
@@ -1004,10 +1006,7 @@ CHECKS = [
                 * np.random.default_rng(i["seed"]).standard_normal(i["shape"])
             )
         ),
-        lambda rng: {
-            "shape": (int(rng.integers(1, 9)), int(rng.integers(1, 9))),
-            "seed": int(rng.integers(1 << 30)),
-        },
+        _weight_shape_and_seed,
         lambda i: initialisers.he(i["shape"], np.random.default_rng(i["seed"])),
         note="N(0, 2/n) drawn as sqrt(2/n) times a standard normal from the same generator",
     ),
