@@ -276,3 +276,14 @@ def test_a_reader_runs_the_notebook_and_gets_the_page_numbers(served, slug, tmp_
         if key not in values or format_plain_text(values[key], spec) != page
     ]
     assert not differ, "\n".join(differ)
+
+
+def test_a_post_importing_what_no_distribution_provides_is_named(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(
+        (REPO / "book" / f"{POSTS[0]}.md").read_text(encoding="utf-8")
+        + "\n```{code-cell} ipython3\nimport a_module_nobody_ships\n```\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LookupError, match=r"post\.md: .*import a_module_nobody_ships: expected"):
+        notebooks.notebook_text(post, "book/post", REPO / "src" / "ddl", BASEURL)

@@ -197,11 +197,14 @@ def notebook_text(source: Path, docname: str, package_dir: Path, baseurl: str | 
     base = site_url(baseurl)
     notebook = read(source)
     has_package = (package_dir / "__init__.py").is_file()
-    setup = (
-        setup_cell(requirements(code_of(notebook), package_dir, base))
-        if base and has_package
-        else None
-    )
+    try:
+        setup = (
+            setup_cell(requirements(code_of(notebook), package_dir, base))
+            if base and has_package
+            else None
+        )
+    except LookupError as error:  # a module no installed distribution provides
+        raise LookupError(f"{source}: the reader's notebook cannot install it: {error}") from None
     return to_notebook(notebook, f"{base}{docname}.html" if base else None, setup)
 
 
