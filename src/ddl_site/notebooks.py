@@ -22,7 +22,6 @@ on 127.0.0.1 and point a notebook there by replacing that address.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -111,11 +110,7 @@ def cell_modules(cells: list[str]) -> set[str]:
     names = set()
     for source in cells:
         tree = parse_cell(source)
-        for node in ast.walk(tree) if tree else ():
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
+        names |= wheels.imported_modules(tree) if tree else set()
     return names
 
 
@@ -131,9 +126,7 @@ def requirements(cells: list[str], package_dir: Path, site_url: str) -> list[Req
             f"{site_url}{wheels.FOLDER}/{wheel.url_name}",
         )
     ]
-    modules = cell_modules(cells)
-    for path in wheels.source_files(package_dir):
-        modules |= wheels.imported_modules(path.read_text(encoding="utf-8"))
+    modules = cell_modules(cells) | wheels.package_imports(package_dir)
     leave_out = {package_dir.name, *KERNEL_MODULES}
     for distribution, module in sorted(wheels.distributions_of(modules, leave_out).items()):
         version = metadata.version(distribution)

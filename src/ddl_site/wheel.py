@@ -90,10 +90,9 @@ def describe(package_dir: Path, distribution: str = DISTRIBUTION) -> Wheel:
     return Wheel(distribution, version, package_dir.name)
 
 
-def imported_modules(source: str) -> set[str]:
-    """Top-level names a module imports, leaving out imports guarded by ``except ImportError``
+def imported_modules(tree: ast.Module) -> set[str]:
+    """Top-level names parsed code imports, leaving out imports guarded by ``except ImportError``
     (optional ones, such as myst-nb in ``ddl.notebook``) and relative imports."""
-    tree = ast.parse(source)
     optional: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
@@ -135,11 +134,17 @@ def _provided() -> dict[str, list[str]]:
     return metadata.packages_distributions()
 
 
-def requirements(package_dir: Path, leave_out: set[str] = frozenset()) -> list[str]:
-    """The distributions the package imports (names only: the notebooks pin the versions)."""
+def package_imports(package_dir: Path) -> set[str]:
+    """Top-level names the package's modules import (itself included)."""
     modules: set[str] = set()
     for path in source_files(package_dir):
-        modules |= imported_modules(path.read_text(encoding="utf-8"))
+        modules |= imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+    return modules
+
+
+def requirements(package_dir: Path, leave_out: set[str] = frozenset()) -> list[str]:
+    """The distributions the package imports (names only: the notebooks pin the versions)."""
+    modules = package_imports(package_dir)
     return sorted(distributions_of(modules, {package_dir.name, *leave_out}))
 
 
