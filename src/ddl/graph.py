@@ -12,9 +12,17 @@ several paths receives the sum of the gradients of every path.
 ``_backward`` once, from the output back to the inputs: that is all
 backpropagation is.
 
-Shapes follow numpy broadcasting; a bias ``(n, 1)`` added to ``(n, m)`` is
-broadcast over the ``m`` columns in the forward pass, so in the backward pass
-its gradient is summed over them (:func:`unbroadcast`).
+Shapes follow numpy broadcasting in every binary operation; a bias ``(n, 1)``
+added to ``(n, m)`` is broadcast over the ``m`` columns in the forward pass, so
+in the backward pass its gradient is summed over them (:func:`unbroadcast`).
+
+The operations, each with its local rule in Part 11: ``+ - * /`` and ``**``
+(a number exponent), unary ``-``, with numbers or arrays on either side;
+``@``; ``relu``, ``tanh``, ``sigmoid``, ``exp``, ``log``; ``sum``, ``mean`` and
+``logsumexp`` over everything or along axes; ``T``/``transpose``, ``reshape``,
+slicing and :func:`concat`.  A numpy array on the left of an operator works too
+(``G * node``): ``__array_ufunc__ = None`` tells numpy to leave the operation
+to the node.
 
 Equation labels: ``eq-graph-accumulate``, ``eq-graph-broadcast``, and
 ``eq-lstm-step`` (shared with :mod:`ddl.recurrent`).
@@ -43,14 +51,30 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+def _spread(grad: np.ndarray, axis, keepdims: bool, shape: tuple) -> np.ndarray:
+    """The gradient of a reduction over ``axis``, copied back to every entry it reduced."""
+    if axis is not None and not keepdims:
+        grad = np.expand_dims(grad, axis)
+    return np.broadcast_to(grad, shape)
+
+
+def _count(shape: tuple, axis) -> int:
+    """How many entries a reduction over ``axis`` of an array of ``shape`` takes in."""
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
 class Node:
     """A value in a computation graph, its gradient and how it was made."""
 
+    __array_ufunc__ = None  # ``array * node`` calls ``node.__rmul__``, not numpy
+
     def __init__(self, value, parents=(), op="", name=""):
-        self.value = (
-            np.asarray(value, dtype=np.float64) if not isinstance(value, np.ndarray) else value
-        )
-        self.grad = np.zeros_like(self.value, dtype=np.result_type(self.value, np.float64))
+        value = np.asarray(value)
+        self.value = value if value.dtype.kind == "f" else value.astype(np.float64)
+        self.grad = np.zeros_like(self.value)
         self.parents = parents
         self.op = op
         self.name = name
@@ -63,42 +87,139 @@ class Node:
     @staticmethod
     def lift(x) -> Node:
         """Wrap a constant (number or array) as a leaf node."""
-        return x if isinstance(x, Node) else Node(np.asarray(x, dtype=np.float64))
+        return x if isinstance(x, Node) else Node(x)
 
-    # -------------------------------------------------------------- operations
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape
+
+    # -------------------------------------------------------------- sums and differences
 
     def __add__(self, other):
         """u₁ + u₂.  Implements :eq:`eq-graph-add`."""
         other = Node.lift(other)
         out = Node(self.value + other.value, (self, other), "+")
 
-        def _backward():  # ∂(u + v)/∂u = ∂(u + v)/∂v = 1
+        def _backward():  # ∂(u₁ + u₂)/∂u₁ = ∂(u₁ + u₂)/∂u₂ = 1
             self.grad += unbroadcast(out.grad, self.value.shape)
             other.grad += unbroadcast(out.grad, other.value.shape)
 
         out._backward = _backward
         return out
 
+    def __sub__(self, other):
+        """u₁ − u₂.  Implements :eq:`eq-graph-sub`."""
+        other = Node.lift(other)
+        out = Node(self.value - other.value, (self, other), "−")
+
+        def _backward():  # ∂(u₁ − u₂)/∂u₁ = 1, ∂(u₁ − u₂)/∂u₂ = −1
+            self.grad += unbroadcast(out.grad, self.value.shape)
+            other.grad -= unbroadcast(out.grad, other.value.shape)
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        """−u.  Implements :eq:`eq-graph-sub`."""
+        out = Node(-self.value, (self,), "neg")
+
+        def _backward():  # ∂(−u)/∂u = −1
+            self.grad -= out.grad
+
+        out._backward = _backward
+        return out
+
+    # -------------------------------------------------------------- products and quotients
+
     def __mul__(self, other):
         """u₁ ⊙ u₂.  Implements :eq:`eq-graph-mul`."""
         other = Node.lift(other)
         out = Node(self.value * other.value, (self, other), "*")
 
-        def _backward():  # ∂(u ⊙ v)/∂u = v, ∂(u ⊙ v)/∂v = u
+        def _backward():  # ∂(u₁ ⊙ u₂)/∂u₁ = u₂, ∂(u₁ ⊙ u₂)/∂u₂ = u₁
             self.grad += unbroadcast(out.grad * other.value, self.value.shape)
             other.grad += unbroadcast(out.grad * self.value, other.value.shape)
 
         out._backward = _backward
         return out
 
-    def __matmul__(self, other):
-        """W A.  Implements :eq:`eq-graph-matmul`."""
+    def __truediv__(self, other):
+        """u₁ / u₂, entry by entry.  Implements :eq:`eq-graph-div`."""
         other = Node.lift(other)
-        out = Node(self.value @ other.value, (self, other), "@")
+        out = Node(self.value / other.value, (self, other), "/")
 
-        def _backward():  # Z = W A: dW = dZ Aᵀ, dA = Wᵀ dZ
-            self.grad += out.grad @ other.value.T
-            other.grad += self.value.T @ out.grad
+        def _backward():  # ∂(u₁/u₂)/∂u₁ = 1/u₂, ∂(u₁/u₂)/∂u₂ = −u₁/u₂² = −v/u₂
+            self.grad += unbroadcast(out.grad / other.value, self.value.shape)
+            other.grad -= unbroadcast(out.grad * out.value / other.value, other.value.shape)
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, p):
+        """u^p for a number p, entry by entry.  Implements :eq:`eq-graph-pow`."""
+        if isinstance(p, Node) or np.ndim(p) != 0:
+            raise TypeError(
+                f"u ** p: expected a number for the exponent p, got {type(p).__name__}"
+                f"{' of shape ' + str(np.shape(p)) if np.ndim(p) else ''}; for an exponent "
+                "that is itself computed, write (u.log() * p).exp()."
+            )
+        p = float(p)
+        out = Node(self.value**p, (self,), f"**{p:g}")
+
+        def _backward():  # ∂(u^p)/∂u = p u^(p−1)
+            self.grad += out.grad * p * self.value ** (p - 1)
+
+        out._backward = _backward
+        return out
+
+    def __rpow__(self, base):
+        """c^u for a number c > 0, entry by entry: e^(u log c).  Implements :eq:`eq-graph-exp`."""
+        if isinstance(base, Node) or np.ndim(base) != 0 or not base > 0:
+            raise TypeError(f"c ** u: expected a positive number for the base c, got {base!r}.")
+        return (self * float(np.log(base))).exp()
+
+    def __matmul__(self, other):
+        """W A, a matrix product.  Implements :eq:`eq-graph-matmul`."""
+        other = Node.lift(other)
+        W, A = self.value, other.value
+        if W.ndim != 2 or A.ndim != 2 or W.shape[1] != A.shape[0]:
+            raise ValueError(
+                f"W @ A: expected two matrices with as many columns in W as rows in A; "
+                f"got W of shape {W.shape} and A of shape {A.shape}."
+            )
+        out = Node(W @ A, (self, other), "@")
+
+        def _backward():  # Z = W A: W̄ = Z̄ Aᵀ, Ā = Wᵀ Z̄
+            self.grad += out.grad @ A.T
+            other.grad += W.T @ out.grad
+
+        out._backward = _backward
+        return out
+
+    # Numbers and arrays on the left: 2 − u, 1 / u, G ⊙ u, X @ W...
+    def __radd__(self, other):
+        return Node.lift(other) + self
+
+    def __rsub__(self, other):  # other − self, e.g. 1 − Γ
+        return Node.lift(other) - self
+
+    def __rmul__(self, other):
+        return Node.lift(other) * self
+
+    def __rtruediv__(self, other):
+        return Node.lift(other) / self
+
+    def __rmatmul__(self, other):
+        return Node.lift(other) @ self
+
+    # -------------------------------------------------------------- functions, entry by entry
+
+    def relu(self):
+        """max(u, 0).  Implements :eq:`eq-graph-relu`."""
+        out = Node(np.maximum(self.value, 0), (self,), "relu")
+
+        def _backward():  # relu'(z) = 1 where z > 0, else 0
+            self.grad += out.grad * (self.value > 0)
 
         out._backward = _backward
         return out
@@ -125,6 +246,93 @@ class Node:
         out._backward = _backward
         return out
 
+    def exp(self):
+        """e^u.  Implements :eq:`eq-graph-exp`."""
+        out = Node(np.exp(self.value), (self,), "exp")
+
+        def _backward():  # (e^z)' = e^z, the output itself
+            self.grad += out.grad * out.value
+
+        out._backward = _backward
+        return out
+
+    def log(self):
+        """log u, the natural logarithm (u > 0 is the caller's to ensure).  Implements :eq:`eq-graph-log`."""
+        out = Node(np.log(self.value), (self,), "log")
+
+        def _backward():  # (log z)' = 1/z
+            self.grad += out.grad / self.value
+
+        out._backward = _backward
+        return out
+
+    # -------------------------------------------------------------- reductions
+
+    def sum(self, axis=None, keepdims=False):
+        """Σ u over ``axis`` (every entry by default).  Implements :eq:`eq-graph-sum`."""
+        out = Node(np.sum(self.value, axis=axis, keepdims=keepdims), (self,), "Σ")
+
+        def _backward():  # every entry of a sum contributes with slope 1
+            self.grad += _spread(out.grad, axis, keepdims, self.value.shape)
+
+        out._backward = _backward
+        return out
+
+    def mean(self, axis=None, keepdims=False):
+        """The mean of u over ``axis`` (every entry by default).  Implements :eq:`eq-graph-mean`."""
+        n = _count(self.value.shape, axis)
+        out = Node(np.mean(self.value, axis=axis, keepdims=keepdims), (self,), "mean")
+
+        def _backward():  # each of the n entries contributes with slope 1/n
+            self.grad += _spread(out.grad, axis, keepdims, self.value.shape) / n
+
+        out._backward = _backward
+        return out
+
+    def logsumexp(self, axis=None, keepdims=False):
+        """log Σ e^u over ``axis``, never overflowing.  Implements :eq:`eq-graph-logsumexp`."""
+        c = np.max(self.value, axis=axis, keepdims=True)  # take the largest out first
+        with np.errstate(under="ignore"):
+            lse = c + np.log(np.sum(np.exp(self.value - c), axis=axis, keepdims=True))
+        out = Node(lse if keepdims else np.squeeze(lse, axis=axis), (self,), "logsumexp")
+
+        def _backward():  # ∂/∂u_k log Σ_j e^(u_j) = e^(u_k − v), the softmax
+            with np.errstate(under="ignore"):
+                softmax = np.exp(self.value - lse)
+            self.grad += _spread(out.grad, axis, keepdims, self.value.shape) * softmax
+
+        out._backward = _backward
+        return out
+
+    # -------------------------------------------------------------- moving entries around
+
+    def transpose(self, *axes):
+        """uᵀ (or the axes in the given order).  Implements :eq:`eq-graph-reshape`."""
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        axes = tuple(axes) or tuple(reversed(range(self.value.ndim)))
+        out = Node(np.transpose(self.value, axes), (self,), "ᵀ")
+
+        def _backward():  # every entry goes back to where it came from
+            self.grad += np.transpose(out.grad, np.argsort(axes))
+
+        out._backward = _backward
+        return out
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def reshape(self, *shape):
+        """The same entries in a new shape.  Implements :eq:`eq-graph-reshape`."""
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        out = Node(np.reshape(self.value, shape), (self,), "reshape")
+
+        def _backward():  # every entry goes back to where it came from
+            self.grad += np.reshape(out.grad, self.value.shape)
+
+        out._backward = _backward
+        return out
+
     def __getitem__(self, index):
         out = Node(self.value[index], (self,), "[]")
 
@@ -134,40 +342,30 @@ class Node:
         out._backward = _backward
         return out
 
-    def sum(self):
-        out = Node(np.sum(self.value), (self,), "Σ")
-
-        def _backward():  # every element contributes with slope 1
-            self.grad += out.grad
-
-        out._backward = _backward
-        return out
-
-    def __neg__(self):
-        return self * -1.0
-
-    def __sub__(self, other):
-        return self + (-Node.lift(other))
-
-    def __radd__(self, other):
-        return self + other
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __rsub__(self, other):  # other − self, e.g. 1 − Γ
-        return Node.lift(other) + (-self)
-
     # -------------------------------------------------------------- backward
 
     def backward(self, grad=None):
         """Backpropagate: topological sort, then one loop (:eq:`eq-graph-accumulate`).
 
-        ``grad`` is the gradient arriving at this node (default: ones, i.e. this
-        node is the scalar, or the sum of the values, being differentiated).
+        ``grad`` is the gradient arriving at this node, of its shape; it may be
+        left out when the node holds a single number J (then ∂J/∂J = 1).
         Gradients already in the graph are *not* reset; build a fresh graph for
         each pass.
         """
+        if grad is None:
+            if self.value.size != 1:
+                raise ValueError(
+                    f"backward(): this node holds an array of shape {self.value.shape}, not a "
+                    "single number, so the gradient arriving at it is not 1: pass it, "
+                    f"backward(grad) with grad of shape {self.value.shape}, or reduce the node "
+                    "to a number first, e.g. node.sum().backward()."
+                )
+            grad = np.ones_like(self.value)
+        elif np.shape(grad) != self.value.shape:
+            raise ValueError(
+                f"backward(grad): expected grad of the node's shape {self.value.shape}, "
+                f"got shape {np.shape(grad)}."
+            )
         # Topological order: a node comes after all of its parents.  (A depth-first
         # search with an explicit stack, so a long unrolled sequence cannot hit
         # Python's recursion limit.)
@@ -183,7 +381,7 @@ class Node:
             stack.append((node, True))
             stack.extend((parent, False) for parent in node.parents if id(parent) not in visited)
 
-        self.grad += np.ones_like(self.grad) if grad is None else grad
+        self.grad += grad
         for node in reversed(order):  # from the output back to the inputs
             node._backward()
 
