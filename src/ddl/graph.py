@@ -173,7 +173,7 @@ class Node:
         return out
 
     def __rpow__(self, base):
-        """c^u for a number c > 0, entry by entry: e^(u log c).  Implements :eq:`eq-graph-exp`."""
+        """c^u for a number c > 0, entry by entry: e^(u log c), a product and eq-graph-exp."""
         if isinstance(base, Node) or np.ndim(base) != 0 or not base > 0:
             raise TypeError(f"c ** u: expected a positive number for the base c, got {base!r}.")
         return (self * float(np.log(base))).exp()

@@ -555,6 +555,11 @@ def _graph_inputs(rng, *shapes, out):
     return {"u": [_normal(rng, *shape) for shape in shapes], "v_bar": _normal(rng, *out)}
 
 
+def _positive_pair(rng, shape):
+    """A numerator of either sign and a denominator between 0.5 and 1.5."""
+    return [_normal(rng, *shape), 0.5 + rng.random(shape)]
+
+
 def _lstm_step_backward_reference(i):
     p, x, a, c, da, dc_t = i["p"], i["x"], i["a"], i["c"], i["da"], i["dc"]
     m, n_a = x.shape[1], a.shape[0]
@@ -707,6 +712,16 @@ v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2, & \hat{v}_t &= \frac{v_t}{1 - 
     "eq-graph-matmul": r"""\bar{W} \mathrel{+}= \bar{Z} A^{\top}, \qquad \bar{A} \mathrel{+}= W^{\top} \bar{Z}""",
     "eq-graph-tanh": r"""v = \tanh(u):\quad \bar{u} \mathrel{+}= \bar{v} \odot (1 - v \odot v)""",
     "eq-graph-sigmoid": r"""v = \sigma(u):\quad \bar{u} \mathrel{+}= \bar{v} \odot v \odot (1 - v)""",
+    "eq-graph-sub": r"""v = u_1 - u_2:\quad \bar{u}_1 \mathrel{+}= \bar{v}, \quad \bar{u}_2 \mathrel{-}= \bar{v}, \qquad v = -u:\quad \bar{u} \mathrel{-}= \bar{v}""",
+    "eq-graph-div": r"""v = u_1 / u_2:\quad \bar{u}_1 \mathrel{+}= \bar{v} / u_2, \qquad \bar{u}_2 \mathrel{-}= \bar{v} \odot v / u_2""",
+    "eq-graph-pow": r"""v = u^{p}:\quad \bar{u} \mathrel{+}= p\, \bar{v} \odot u^{p-1}""",
+    "eq-graph-relu": r"""v = \operatorname{ReLU}(u):\quad \bar{u} \mathrel{+}= \bar{v} \odot \mathbb{1}[u > 0]""",
+    "eq-graph-exp": r"""v = e^{u}:\quad \bar{u} \mathrel{+}= \bar{v} \odot v""",
+    "eq-graph-log": r"""v = \log u:\quad \bar{u} \mathrel{+}= \bar{v} / u""",
+    "eq-graph-sum": r"""v_j = \sum_{k} u_{jk}:\quad \bar{u}_{jk} \mathrel{+}= \bar{v}_j""",
+    "eq-graph-mean": r"""v_j = \frac{1}{n} \sum_{k=1}^{n} u_{jk}:\quad \bar{u}_{jk} \mathrel{+}= \frac{1}{n}\, \bar{v}_j""",
+    "eq-graph-logsumexp": r"""v = \log \sum_{k} e^{u_k}:\quad \bar{u}_k \mathrel{+}= \bar{v}\, e^{u_k - v}""",
+    "eq-graph-reshape": r"""v = u^{\top}:\quad \bar{u} \mathrel{+}= \bar{v}^{\top}, \qquad v = \operatorname{reshape}(u):\quad \bar{u} \mathrel{+}= \bar{v} \text{ in the shape of } u""",
     "eq-lstm-step-backward": r"""\begin{aligned}
 d\Gamma_o &= da^{\langle t \rangle} \odot \tanh(c^{\langle t \rangle}), \qquad
 dc = dc^{\langle t \rangle} + da^{\langle t \rangle} \odot \Gamma_o \odot \left(1 - \tanh^2(c^{\langle t \rangle})\right) \\
@@ -1427,6 +1442,119 @@ CHECKS = [
         Numpy(lambda i: [i["v_bar"] * _sigma(i["u"][0]) * (1 - _sigma(i["u"][0]))]),
         lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
         lambda i: _graph_backward(i, lambda u: u.sigmoid()),
+    ),
+    Check(
+        "eq-graph-sub",
+        LATEX["eq-graph-sub"],
+        "ddl.graph.Node.__sub__",
+        Numpy(lambda i: [i["v_bar"], -i["v_bar"]]),
+        lambda rng: _graph_inputs(rng, (3, 4), (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u1, u2: u1 - u2),
+    ),
+    Check(
+        "eq-graph-sub",
+        LATEX["eq-graph-sub"],
+        "ddl.graph.Node.__neg__",
+        Numpy(lambda i: [-i["v_bar"]]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u: -u),
+    ),
+    Check(
+        "eq-graph-div",
+        LATEX["eq-graph-div"],
+        "ddl.graph.Node.__truediv__",
+        Numpy(
+            lambda i: [
+                i["v_bar"] / i["u"][1],
+                -i["v_bar"] * (i["u"][0] / i["u"][1]) / i["u"][1],
+            ]
+        ),
+        lambda rng: {**_graph_inputs(rng, (3, 4), out=(3, 4)), "u": _positive_pair(rng, (3, 4))},
+        lambda i: _graph_backward(i, lambda u1, u2: u1 / u2),
+        note="the denominator is drawn away from 0",
+    ),
+    Check(
+        "eq-graph-pow",
+        LATEX["eq-graph-pow"],
+        "ddl.graph.Node.__pow__",
+        Numpy(lambda i: [i["p"] * i["v_bar"] * i["u"][0] ** (i["p"] - 1)]),
+        lambda rng: {
+            "u": [0.5 + rng.random((3, 4))],
+            "p": float(rng.uniform(-2.0, 3.0)),
+            "v_bar": _normal(rng, 3, 4),
+        },
+        lambda i: _graph_backward(i, lambda u: u ** i["p"]),
+        note="a positive base, so that any real exponent p is defined",
+    ),
+    Check(
+        "eq-graph-relu",
+        LATEX["eq-graph-relu"],
+        "ddl.graph.Node.relu",
+        Numpy(lambda i: [i["v_bar"] * (i["u"][0] > 0)]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u: u.relu()),
+    ),
+    Check(
+        "eq-graph-exp",
+        LATEX["eq-graph-exp"],
+        "ddl.graph.Node.exp",
+        Numpy(lambda i: [i["v_bar"] * np.exp(i["u"][0])]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3, 4)),
+        lambda i: _graph_backward(i, lambda u: u.exp()),
+    ),
+    Check(
+        "eq-graph-log",
+        LATEX["eq-graph-log"],
+        "ddl.graph.Node.log",
+        Numpy(lambda i: [i["v_bar"] / i["u"][0]]),
+        lambda rng: {"u": [0.1 + rng.random((3, 4))], "v_bar": _normal(rng, 3, 4)},
+        lambda i: _graph_backward(i, lambda u: u.log()),
+    ),
+    Check(
+        "eq-graph-sum",
+        LATEX["eq-graph-sum"],
+        "ddl.graph.Node.sum",
+        Numpy(lambda i: [np.repeat(i["v_bar"][:, np.newaxis], 4, axis=1)]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3,)),
+        lambda i: _graph_backward(i, lambda u: u.sum(axis=1)),
+        note="v_j sums row j of a 3 × 4 matrix",
+    ),
+    Check(
+        "eq-graph-mean",
+        LATEX["eq-graph-mean"],
+        "ddl.graph.Node.mean",
+        Numpy(lambda i: [np.repeat(i["v_bar"][:, np.newaxis], 4, axis=1) / 4]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(3,)),
+        lambda i: _graph_backward(i, lambda u: u.mean(axis=1)),
+        note="v_j averages row j of a 3 × 4 matrix (n = 4)",
+    ),
+    Check(
+        "eq-graph-logsumexp",
+        LATEX["eq-graph-logsumexp"],
+        "ddl.graph.Node.logsumexp",
+        Numpy(
+            lambda i: [i["v_bar"] * np.exp(i["u"][0] - np.log(np.sum(np.exp(i["u"][0]), axis=0)))]
+        ),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(4,)),
+        lambda i: _graph_backward(i, lambda u: u.logsumexp(axis=0)),
+        note="one log-sum-exp per column, over its 3 entries u_k",
+    ),
+    Check(
+        "eq-graph-reshape",
+        LATEX["eq-graph-reshape"],
+        "ddl.graph.Node.transpose",
+        Numpy(lambda i: [np.array([[i["v_bar"][c, r] for c in range(4)] for r in range(3)])]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(4, 3)),
+        lambda i: _graph_backward(i, lambda u: u.T),
+        note="entry (r, c) of ū is entry (c, r) of v̄",
+    ),
+    Check(
+        "eq-graph-reshape",
+        LATEX["eq-graph-reshape"],
+        "ddl.graph.Node.reshape",
+        Numpy(lambda i: [np.reshape(i["v_bar"], (3, 4))]),
+        lambda rng: _graph_inputs(rng, (3, 4), out=(2, 6)),
+        lambda i: _graph_backward(i, lambda u: u.reshape(2, 6)),
     ),
     Check(
         "eq-lstm-step-backward",
