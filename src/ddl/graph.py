@@ -248,7 +248,8 @@ class Node:
 
     def exp(self):
         """e^u.  Implements :eq:`eq-graph-exp`."""
-        out = Node(np.exp(self.value), (self,), "exp")
+        with np.errstate(under="ignore"):  # e^(−800) is 0 in float64
+            out = Node(np.exp(self.value), (self,), "exp")
 
         def _backward():  # (e^z)' = e^z, the output itself
             self.grad += out.grad * out.value
@@ -309,7 +310,8 @@ class Node:
     def transpose(self, *axes):
         """uᵀ (or the axes in the given order).  Implements :eq:`eq-graph-reshape`."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        axes = tuple(axes) or tuple(reversed(range(self.value.ndim)))
+        ndim = self.value.ndim
+        axes = tuple(a % ndim for a in axes) or tuple(reversed(range(ndim)))  # −1 is the last
         out = Node(np.transpose(self.value, axes), (self,), "ᵀ")
 
         def _backward():  # every entry goes back to where it came from
@@ -382,8 +384,9 @@ class Node:
             stack.extend((parent, False) for parent in node.parents if id(parent) not in visited)
 
         self.grad += grad
-        for node in reversed(order):  # from the output back to the inputs
-            node._backward()
+        with np.errstate(under="ignore"):  # a gradient too small for a float64 is 0
+            for node in reversed(order):  # from the output back to the inputs
+                node._backward()
 
 
 def concat(nodes, axis=0) -> Node:
