@@ -12,19 +12,22 @@ several paths receives the sum of the gradients of every path.
 ``_backward`` once, from the output back to the inputs: that is all
 backpropagation is.
 
-Shapes follow numpy broadcasting in every binary operation; a bias ``(n, 1)``
+Shapes follow numpy broadcasting in every elementwise binary operation; a bias ``(n, 1)``
 added to ``(n, m)`` is broadcast over the ``m`` columns in the forward pass, so
 in the backward pass its gradient is summed over them (:func:`unbroadcast`).
 
 The operations, each with its local rule in Part 11: ``+ - * /`` and ``**``
-(a number exponent), unary ``-``, with numbers or arrays on either side;
+(a number exponent r), unary ``-``, with numbers or arrays on either side;
 ``@``; ``relu``, ``tanh``, ``sigmoid``, ``exp``, ``log``; ``sum``, ``mean`` and
 ``logsumexp`` over everything or along axes; ``T``/``transpose``, ``reshape``,
 slicing and :func:`concat`.  A numpy array on the left of an operator works too
 (``G * node``): ``__array_ufunc__ = None`` tells numpy to leave the operation
 to the node.
 
-Equation labels: ``eq-graph-accumulate``, ``eq-graph-broadcast``, and
+Equation labels: ``eq-graph-accumulate``, ``eq-graph-broadcast``, ``eq-graph-add``,
+``eq-graph-sub``, ``eq-graph-mul``, ``eq-graph-div``, ``eq-graph-pow``, ``eq-graph-matmul``,
+``eq-graph-relu``, ``eq-graph-tanh``, ``eq-graph-sigmoid``, ``eq-graph-exp``, ``eq-graph-log``,
+``eq-graph-sum``, ``eq-graph-mean``, ``eq-graph-logsumexp``, ``eq-graph-reshape``, and
 ``eq-lstm-step`` (shared with :mod:`ddl.recurrent`).
 """
 
@@ -155,19 +158,20 @@ class Node:
         out._backward = _backward
         return out
 
-    def __pow__(self, p):
-        """u^p for a number p, entry by entry.  Implements :eq:`eq-graph-pow`."""
-        if isinstance(p, Node) or np.ndim(p) != 0:
+    def __pow__(self, r):
+        """u^r for a number r, entry by entry.  Implements :eq:`eq-graph-pow`."""
+        if isinstance(r, Node) or np.ndim(r) != 0:
             raise TypeError(
-                f"u ** p: expected a number for the exponent p, got {type(p).__name__}"
-                f"{' of shape ' + str(np.shape(p)) if np.ndim(p) else ''}; for an exponent "
-                "that is itself computed, write (u.log() * p).exp()."
+                f"u ** r: expected a number for the exponent r, got {type(r).__name__}"
+                f"{' of shape ' + str(np.shape(r)) if np.ndim(r) else ''}; for an exponent "
+                "that is itself computed, write (u.log() * r).exp()."
             )
-        p = float(p)
-        out = Node(self.value**p, (self,), f"**{p:g}")
+        r = float(r)
+        out = Node(self.value**r, (self,), f"**{r:g}")
 
-        def _backward():  # ∂(u^p)/∂u = p u^(p−1)
-            self.grad += out.grad * p * self.value ** (p - 1)
+        def _backward():  # ∂(u^r)/∂u = r u^(r−1), and 0 for r = 0 (even at u = 0)
+            if r != 0:
+                self.grad += out.grad * r * self.value ** (r - 1)
 
         out._backward = _backward
         return out
@@ -292,8 +296,9 @@ class Node:
 
     def logsumexp(self, axis=None, keepdims=False):
         """log Σ e^u over ``axis``, never overflowing.  Implements :eq:`eq-graph-logsumexp`."""
-        c = np.max(self.value, axis=axis, keepdims=True)  # take the largest out first
-        with np.errstate(under="ignore"):
+        c = np.max(self.value, axis=axis, keepdims=True)  # take the largest out first,
+        c = np.where(np.isfinite(c), c, 0)  # unless it is infinite: then log Σ e^u is ±∞
+        with np.errstate(under="ignore", divide="ignore"):
             lse = c + np.log(np.sum(np.exp(self.value - c), axis=axis, keepdims=True))
         out = Node(lse if keepdims else np.squeeze(lse, axis=axis), (self,), "logsumexp")
 
@@ -310,9 +315,9 @@ class Node:
     def transpose(self, *axes):
         """uᵀ (or the axes in the given order).  Implements :eq:`eq-graph-reshape`."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        ndim = self.value.ndim
-        axes = tuple(a % ndim for a in axes) or tuple(reversed(range(ndim)))  # −1 is the last
-        out = Node(np.transpose(self.value, axes), (self,), "ᵀ")
+        axes = tuple(axes) or tuple(reversed(range(self.value.ndim)))
+        out = Node(np.transpose(self.value, axes), (self,), "ᵀ")  # numpy checks the axes
+        axes = tuple(a % self.value.ndim for a in axes)  # −1 is the last axis
 
         def _backward():  # every entry goes back to where it came from
             self.grad += np.transpose(out.grad, np.argsort(axes))

@@ -957,3 +957,20 @@ def test_every_function_has_at_most_one_docstring():
                 and isinstance(statement.value.value, str)
             ]
             assert not bare_strings, f"{node.name}: a string literal after the docstring"
+
+
+def test_edge_values_agree_with_torch():
+    # u⁰ has slope 0 everywhere, also at u = 0 (where r u^(r−1) would be 0 · ∞)
+    u = Node(np.array([0.0, 1.0, -2.0]))
+    (u**0).backward(np.ones(3))
+    np.testing.assert_array_equal(u.grad, [0.0, 0.0, 0.0])
+    # a column of −∞ has log Σ e^u = −∞, and +∞ gives +∞, as torch says
+    values = np.array([[-np.inf, 1.0, np.inf], [-np.inf, 2.0, 0.0]])
+    expected = torch.logsumexp(torch.tensor(values), dim=0).numpy()
+    np.testing.assert_array_equal(Node(values).logsumexp(axis=0).value, expected)
+    assert expected.tolist()[0] == -np.inf and expected.tolist()[2] == np.inf
+
+
+def test_transpose_rejects_an_axis_out_of_range():
+    with pytest.raises(np.exceptions.AxisError):
+        Node(np.zeros((3, 4))).transpose(3, 0)
