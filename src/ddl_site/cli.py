@@ -1,7 +1,7 @@
 """``python -m ddl_site``: start a new post, check every post's front matter, or rewrite the
 notebooks that Colab and Binder open.
 
-python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME]
+python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME] [--image]
 python -m ddl_site check
 python -m ddl_site notebooks
 """
@@ -39,12 +39,10 @@ title: {title}
 part: {part}
 date: {date}
 excerpt: {excerpt}
----
+{image}---
 
 <!-- The title above is the page's heading: start the body's sections at ##.
-     Lead image: draw it in a module of src/ddl_site/art/ registered with
-     @drawing("{slug}.png") (see src/ddl_site/lead_images.py), then add
-     `image: ./{slug}.png` (and a `caption:`) to the front matter. -->
+{image_note} -->
 
 ## Intuition
 
@@ -66,18 +64,44 @@ glue("n_units", n_units, display=False)
 )
 
 
-def _exists(root: Path):
-    """A file exists, or is a lead image that the build will draw."""
-    from . import lead_images
+#: What the post's comment says about its lead image, without ``--image`` and with it.
+IMAGE_NOTE = """\
+     Lead image: add book/{slug}.image.py defining draw(), which returns a matplotlib figure
+     (start from figure() in ddl_site.lead_images); the build saves it as the file that
+     `image: ./{slug}.png` names, so add that line (and a `caption:`) to the front matter."""
+IMAGE_NOTE_DRAWN = """\
+     Lead image: drawn by book/{slug}.image.py (its draw() returns a matplotlib figure) into
+     the file `image:` names; redrawn when the script or the ddl code it imports changes."""
+#: ``book/<slug>.image.py`` as ``new --image`` writes it: a drawing to replace with the post's.
+IMAGE_SCRIPT = '''\
+"""The lead image of book/{slug}.md, drawn when the site builds and saved as the file its
+`image:` names; redrawn whenever this script or the ddl code it imports changes."""
 
-    loader = getattr(lead_images, "load_drawings", None)
-    drawings = loader() if loader else lead_images.DRAWINGS
+import numpy as np
+
+from ddl.activations import sigmoid
+from ddl_site.lead_images import figure
+
+
+def draw():
+    """The post's lead image, 800 x 420 pixels: replace this curve with the post's picture."""
+    fig = figure()  # the series' size and background
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    z = np.linspace(-6, 6, 200)
+    ax.plot(z, sigmoid(z), color="#ffb000", linewidth=4)
+    return fig
+'''
+
+
+def _exists(root: Path):
+    """A file exists, or is a lead image that a drawing script beside its post will draw."""
+    from .lead_images import drawn_images
+
+    drawn = drawn_images(root / POSTS_DIR, root)
 
     def exists(rel: str) -> bool:
-        path = Path(rel)
-        return (root / rel).is_file() or (
-            path.parent.as_posix() == POSTS_DIR and path.name in drawings
-        )
+        return (root / rel).is_file() or rel in drawn
 
     return exists
 
@@ -104,14 +128,18 @@ def new_post(
     date: str | None = None,
     series: str | None = None,
     excerpt: str | None = None,
+    image: bool = False,
 ) -> Path:
-    """Write ``book/<slug>.md`` as a MyST notebook and add it to ``_toc.yml``."""
+    """Write ``book/<slug>.md`` as a MyST notebook and add it to ``_toc.yml``; with ``image``,
+    also ``book/<slug>.image.py``, a drawing script for its lead image."""
     slug = slug or slugify(title)
     if not slug or slugify(slug) != slug:
         raise SystemExit(f"--slug: expected lowercase words joined by '-', found {slug!r}")
     target = root / POSTS_DIR / f"{slug}.md"
-    if target.exists():
-        raise SystemExit(f"{target.relative_to(root)} already exists; choose another --slug")
+    script = root / POSTS_DIR / f"{slug}.image.py"
+    for path in (target, script) if image else (target,):
+        if path.exists():
+            raise SystemExit(f"{path.relative_to(root)} already exists; choose another --slug")
     when = parse_date(date) if date else dt.datetime.combine(dt.date.today(), dt.time())
     existing = _posts(root)
     names = sorted({p.series for p in existing if p.series})
@@ -139,12 +167,20 @@ def new_post(
         part=part,
         date=stamp,
         excerpt=_quote(excerpt or f"What Part {part} covers, in a sentence."),
-        slug=slug,
+        image=(
+            f"image: ./{slug}.png\n"
+            f"caption: {_quote('What the lead image shows, in a sentence (also its alt text).')}\n"
+            if image
+            else ""
+        ),
+        image_note=(IMAGE_NOTE_DRAWN if image else IMAGE_NOTE).format(slug=slug),
     )
     problems = read_post(text, f"{POSTS_DIR}/{slug}.md").problems
     if problems:  # the template and the checks must agree
         raise SystemExit("\n".join(map(str, problems)))
     target.write_text(text, encoding="utf-8")
+    if image:
+        script.write_text(IMAGE_SCRIPT.format(slug=slug), encoding="utf-8")
     _add_to_toc(root / "_toc.yml", f"{POSTS_DIR}/{slug}")
     return target
 
@@ -216,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--date", help="YYYY-MM-DD [HH:MM] (default: today)")
     new.add_argument("--series", help="default: the one series the posts belong to")
     new.add_argument("--excerpt", help="one sentence for the index, feed and social cards")
+    new.add_argument(
+        "--image",
+        action="store_true",
+        help="also write book/<slug>.image.py, a script drawing the post's lead image",
+    )
     commands.add_parser("check", help="check every post's front matter")
     commands.add_parser(
         "notebooks", help="rewrite book/<slug>.ipynb, the notebooks Colab and Binder open"
@@ -229,8 +270,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "new":
         path = new_post(
-            args.root, args.title, args.part, args.slug, args.date, args.series, args.excerpt
+            args.root,
+            args.title,
+            args.part,
+            args.slug,
+            args.date,
+            args.series,
+            args.excerpt,
+            image=args.image,
         )
         print(f"wrote {path.relative_to(args.root)} and added it to _toc.yml")
+        if args.image:
+            script = path.with_suffix(".image.py").relative_to(args.root)
+            print(f"wrote {script}: its draw() is the post's lead image")
         return 0
     return 1 if check(args.root) else 0

@@ -429,12 +429,15 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
             )
             target = _normpath(target)
             if exists is not None and not exists(target):
+                post = PurePosixPath(path)
+                script = post.with_name(post.stem + ".image.py")
                 bad(
                     "image",
                     f"{image!r}, but there is no file {target}",
-                    "Draw it in src/ddl_site/art/ with @drawing(...) from "
-                    "ddl_site.lead_images (or fix the path).",
-                    expected="a path to a lead image that exists",
+                    f"Add {script} defining draw(), which returns the matplotlib figure the "
+                    f"build saves as {target} (or fix the path).",
+                    expected="a path to a lead image that exists or that a script beside the "
+                    "post draws",
                 )
             values["image"] = target
     if "redirect_from" in raw:

@@ -21,13 +21,15 @@ PART_0 = "book/maths-behind-deep-learning.md"
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:
     """A copy of the site with only the landing page and Part 0 (so nothing slow executes);
-    Part 0 keeps its front matter, and its body is cut to one line (it links to other parts)."""
+    Part 0 keeps its front matter and lead-image script, and its body is cut to one line (it
+    links to other parts)."""
     root = tmp_path / "site"
     (root / "book").mkdir(parents=True)
     shutil.copy(REPO / "_config.yml", root)
     shutil.copy(REPO / "book/index.md", root / "book")
     front_matter = (REPO / PART_0).read_text(encoding="utf-8").split("\n---\n", 1)[0]
     (root / PART_0).write_text(front_matter + "\n---\n\nWhy maths.\n", encoding="utf-8")
+    shutil.copy(REPO / PART_0.replace(".md", ".image.py"), root / "book")
     (root / "_toc.yml").write_text(
         "# The series in part order.\nformat: jb-book\nroot: book/index\nchapters:\n"
         "  - file: book/maths-behind-deep-learning\n",

@@ -1,16 +1,14 @@
-"""Part 11's lead image."""
+"""Part 11's lead image: one LSTM step as the computation graph ddl.graph builds, inputs on
+the left."""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.graph import Node, lstm_step_graph
+from ddl.recurrent import LSTMCell
+from ddl_site.lead_images import figure
 
 
-@drawing("LSTM.png")
-def lstm_graph():
-    """Part 11: one LSTM step as the computation graph ddl.graph builds, inputs on the left."""
-    from ddl.graph import Node, lstm_step_graph
-    from ddl.recurrent import LSTMCell
-
+def draw():
     rng = np.random.default_rng(11)
     cell = LSTMCell(2, 3, rng)
     params = {k: Node(v, name=k) for k, v in cell.params.items()}

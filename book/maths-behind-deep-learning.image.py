@@ -1,13 +1,12 @@
-"""Part 0's lead image."""
+"""Part 0's lead image: gradient descent finding its way down a loss surface, with its update
+rule."""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl_site.lead_images import figure
 
 
-@drawing("why-maths.jpg")
-def why_maths():
-    """Part 0: gradient descent finding its way down a loss surface, with its update rule."""
+def draw():
     fig = figure()
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()

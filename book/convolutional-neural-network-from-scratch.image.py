@@ -1,17 +1,17 @@
-"""Part 8's lead image: a digit, two hand-made edge filters, and the feature maps they make."""
+"""Part 8's lead image: a digit, two hand-made edge filters, and the feature maps they make.
+
+An 8×8 digit convolved (ddl.conv) with vertical and horizontal edge filters, then max-pooled.
+"""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.conv import conv_forward
+from ddl.data import load_multiclass
+from ddl.pooling import MaxPool2D
+from ddl_site.lead_images import figure
 
 
-@drawing("convnet.png")
-def convnet():
-    """Part 8: an 8×8 digit convolved (ddl.conv) with vertical and horizontal edge filters, then max-pooled."""
-    from ddl.conv import conv_forward
-    from ddl.data import load_multiclass
-    from ddl.pooling import MaxPool2D
-
+def draw():
     X, y = load_multiclass()
     digit = X[:, [int(np.flatnonzero(y[0] == 3)[0])]].reshape(1, 8, 8, 1) / 16.0
     sobel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])

@@ -1,15 +1,13 @@
-"""Part 4's lead image."""
+"""Part 4's lead image: a small feed-forward network, each connection drawn with its
+He-initialised weight."""
 
 import numpy as np
 
-from ..lead_images import drawing, network_axes
+from ddl.network import feed_forward
+from ddl_site.lead_images import network_axes
 
 
-@drawing("neural-net.png")
-def neural_net():
-    """Part 4: a small feed-forward network, each connection drawn with its He-initialised weight."""
-    from ddl.network import feed_forward
-
+def draw():
     sizes = [4, 6, 6, 3, 1]
     network = feed_forward(sizes, np.random.default_rng(4))
     fig, ax, ys = network_axes(sizes)

@@ -1,26 +1,22 @@
-"""Part 10's lead image."""
+"""Part 10's lead image: a recurrent network unrolled over time, each box showing its hidden
+state a⟨t⟩."""
 
+import matplotlib
 import numpy as np
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from ..lead_images import drawing, figure
+from ddl.recurrent import Recurrent, RNNCell
+from ddl_site.lead_images import figure
 
 
-@drawing("rnn.png")
-def rnn():
-    """Part 10: a recurrent network unrolled over time, each box showing its hidden state a⟨t⟩."""
-    import matplotlib
-    from matplotlib.patches import FancyArrowPatch, Rectangle
-
-    from ddl.recurrent import Recurrent, RNNCell
-
+def draw():
     T, n_a = 9, 8
     rng = np.random.default_rng(10)
     cell = RNNCell(1, n_a, rng)
     cell.params["W_a"] *= 2.0  # livelier states than the small default initialisation
     t = np.arange(T)
-    X = np.sin(2 * np.pi * (t + 1) / T).reshape(
-        T, 1, 1
-    )  # one sequence: a sine wave, one value a step
+    # one sequence: a sine wave, one value a step
+    X = np.sin(2 * np.pi * (t + 1) / T).reshape(T, 1, 1)
     A = Recurrent(cell, return_sequences=True).forward(X)[:, :, 0]  # (T, n_a)
 
     fig = figure()

@@ -1,15 +1,13 @@
-"""Part 6's lead image."""
+"""Part 6's lead image: gradient descent, momentum and Adam from ddl.optimisers racing down a
+long valley."""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.optimisers import Adam, GradientDescent, Momentum
+from ddl_site.lead_images import figure
 
 
-@drawing("learning-rates.png")
-def learning_rates():
-    """Part 6: gradient descent, momentum and Adam from ddl.optimisers racing down a long valley."""
-    from ddl.optimisers import Adam, GradientDescent, Momentum
-
+def draw():
     angle = np.deg2rad(25)
     R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     H = R @ np.diag([0.2, 10.0]) @ R.T  # J(w) = ½ wᵀ H w, a long, narrow, tilted valley

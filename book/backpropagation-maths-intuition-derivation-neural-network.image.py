@@ -1,16 +1,14 @@
-"""Part 5's lead image."""
+"""Part 5's lead image: a network after one backward pass, each connection as thick as its
+gradient."""
 
 import numpy as np
 
-from ..lead_images import drawing, network_axes
+from ddl.losses import BinaryCrossEntropy
+from ddl.network import feed_forward
+from ddl_site.lead_images import network_axes
 
 
-@drawing("backprop.png")
-def backprop():
-    """Part 5: a network after one backward pass, each connection as thick as its gradient."""
-    from ddl.losses import BinaryCrossEntropy
-    from ddl.network import feed_forward
-
+def draw():
     rng = np.random.default_rng(5)
     sizes = [4, 6, 6, 3, 1]
     network = feed_forward(sizes, rng, hidden_activation="tanh")

@@ -1,22 +1,20 @@
-"""Part 1's lead image."""
+"""Part 1's lead image: a small network [4, 6, 6, 1], drawn from one forward pass of the
+package's layers.
+
+Edge colour and width are the sign and size of each weight; a node's brightness is its
+activation for one breast-cancer example, so the picture is a real network at work.
+"""
 
 from itertools import pairwise
 
 import numpy as np
 
-from ..lead_images import drawing, network_axes
+from ddl.data import Standardiser, load_binary
+from ddl.layers import Dense
+from ddl_site.lead_images import network_axes
 
 
-@drawing("neuralnetworks.png")
-def neural_networks():
-    """Part 1: a small network [4, 6, 6, 1], drawn from one forward pass of the package's layers.
-
-    Edge colour and width are the sign and size of each weight; a node's brightness is its
-    activation for one breast-cancer example, so the picture is a real network at work.
-    """
-    from ddl.data import Standardiser, load_binary
-    from ddl.layers import Dense
-
+def draw():
     rng = np.random.default_rng(1)
     sizes = [4, 6, 6, 1]
     layers = [

@@ -1,17 +1,14 @@
-"""Part 3's lead image."""
+"""Part 3's lead image: the cross-entropy of logistic regression over two weights, and
+gradient descent's path across it, both computed with the package (``ddl.linear``)."""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.data import Standardiser, load_binary
+from ddl.linear import gradients, logistic_cost, logistic_forward
+from ddl_site.lead_images import figure
 
 
-@drawing("grad-descent.png")
-def grad_descent():
-    """Part 3: the cross-entropy of logistic regression over two weights, and gradient descent's
-    path across it, both computed with the package (``ddl.linear``)."""
-    from ddl.data import Standardiser, load_binary
-    from ddl.linear import gradients, logistic_cost, logistic_forward
-
+def draw():
     X, Y = load_binary()
     X = Standardiser().fit_transform(X[[0, 1]])  # mean radius and mean texture
     b = np.zeros((1, 1))

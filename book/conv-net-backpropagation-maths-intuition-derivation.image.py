@@ -1,15 +1,16 @@
-"""Part 9's lead image: the input gradient of a convolution as a full convolution with the flipped filter."""
+"""Part 9's lead image: the input gradient of a convolution as a full convolution with the
+flipped filter.
+
+Padded dZ, the 180°-rotated filter, and dX from ddl.conv.conv_backward_dX_full.
+"""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.conv import conv_backward_dX_full
+from ddl_site.lead_images import figure
 
 
-@drawing("cnn-internals.png")
-def cnn_internals():
-    """Part 9: padded dZ, the 180°-rotated filter, and dX from ddl.conv.conv_backward_dX_full."""
-    from ddl.conv import conv_backward_dX_full
-
+def draw():
     rng = np.random.default_rng(9)
     W = rng.integers(-2, 3, size=(1, 1, 3, 3)).astype(float)
     dZ = rng.integers(-2, 3, size=(1, 3, 3, 1)).astype(float)

@@ -1,19 +1,19 @@
-"""Part 7's lead image: the training and validation curves of a network that overfits."""
+"""Part 7's lead image: the training and validation curves of a network that overfits.
+
+A wide network on 150 digits; its training cost falls away from its validation cost.
+"""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.data import Dataset, load_multiclass, one_hot, train_val_test_split
+from ddl.losses import CategoricalCrossEntropy
+from ddl.network import feed_forward
+from ddl.optimisers import Adam
+from ddl.training import train
+from ddl_site.lead_images import figure
 
 
-@drawing("train-dev-curves.png")
-def train_dev_curves():
-    """Part 7: a wide network on 150 digits; its training cost falls away from its validation cost."""
-    from ddl.data import Dataset, load_multiclass, one_hot, train_val_test_split
-    from ddl.losses import CategoricalCrossEntropy
-    from ddl.network import feed_forward
-    from ddl.optimisers import Adam
-    from ddl.training import train
-
+def draw():
     X, y = load_multiclass()
     rng = np.random.default_rng(7)
     full = train_val_test_split(X / 16.0, one_hot(y), rng, val_fraction=0.25, test_fraction=0.25)

@@ -1,16 +1,14 @@
-"""Part 2's lead image."""
+"""Part 2's lead image: diabetes progression against BMI, and the line the package's linear
+regression fits."""
 
 import numpy as np
 
-from ..lead_images import drawing, figure
+from ddl.data import Standardiser, load_regression
+from ddl.linear import LinearRegression
+from ddl_site.lead_images import figure
 
 
-@drawing("straight-line.png")
-def straight_line():
-    """Part 2: diabetes progression against BMI, and the line the package's linear regression fits."""
-    from ddl.data import Standardiser, load_regression
-    from ddl.linear import LinearRegression
-
+def draw():
     X, Y = load_regression()
     bmi = X[2:3]  # the third feature is the body-mass index
     scaler = Standardiser().fit(bmi)

@@ -1,1 +1,0 @@
-"""Lead images, one module per post; each registers its drawing with ``@drawing(filename)``."""
