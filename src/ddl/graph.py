@@ -77,7 +77,8 @@ class Node:
     def __init__(self, value, parents=(), op="", name=""):
         value = np.asarray(value)
         self.value = value if value.dtype.kind == "f" else value.astype(np.float64)
-        self.grad = np.zeros_like(self.value)
+        # np.zeros, not zeros_like: the allocator need not write memory already zero
+        self.grad = np.zeros(self.value.shape, self.value.dtype)
         self.parents = parents
         self.op = op
         self.name = name
