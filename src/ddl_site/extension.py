@@ -439,4 +439,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-collect-pages", on_collect_pages)
     app.connect("build-finished", on_build_finished)
     app.setup_extension("ddl_site.equation_links")  # equations linked to their code and test
+    app.setup_extension("ddl_site.plurals")  # a glued 1 is never followed by a plural noun
     return {"parallel_read_safe": True, "parallel_write_safe": True}
