@@ -40,9 +40,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 @pytest.fixture()
 def make_book(tmp_path: Path):
-    """Write a small book (``{relative path: text}``) into a temporary folder and build it."""
+    """Write a small book (``{relative path: text or bytes}``) into a temporary folder and
+    build it."""
 
-    def make(pages: dict[str, str], toc: str, config: str | None = None) -> Build:
+    def make(pages: dict[str, str | bytes], toc: str, config: str | None = None) -> Build:
         source = tmp_path / "src"
         source.mkdir()
         shutil.copy(REPO / "_config.yml", source / "_config.yml")
@@ -52,7 +53,7 @@ def make_book(tmp_path: Path):
         for name, text in pages.items():
             path = source / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
         return build_book(source, tmp_path / "out")
 
     return make

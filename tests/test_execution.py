@@ -8,6 +8,7 @@ again and again, and checks which posts each rebuild executed and what the log s
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -262,7 +263,9 @@ class TinySite:
                 "requirements.txt": "numpy==2.4.6\n",
             },
         )
-        monkeypatch.setenv("PYTHONPATH", str(self.source))
+        # The tiny package first; then whatever the run was given (a checkout's own src/).
+        paths = [str(self.source), *filter(None, [os.environ.get("PYTHONPATH")])]
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
 
     @staticmethod
     def toc(posts) -> str:

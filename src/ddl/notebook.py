@@ -8,6 +8,9 @@ A post's code cells compute every number its prose quotes, and every comparison 
   ``{claim}`name```; it raises :class:`ClaimError` when the comparison is false, so a change
   to the package that makes a sentence of a post untrue fails the build, naming the post and
   the claim.
+* :func:`counted` writes a count with its noun, singular or plural as the count says
+  (``glue("n_wrong", counted(n_wrong, "tumour"))`` reads "1 tumour" or "3 tumours"), for a
+  number the prose follows with a noun and that could be 1.
 
 When the site is built, ``glue`` is myst-nb's own. In a plain Jupyter or Colab kernel, where
 myst-nb is not installed, both show what they were given instead (``name = value``,
@@ -21,7 +24,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-__all__ = ["ClaimError", "claim", "glue"]
+__all__ = ["ClaimError", "claim", "counted", "glue"]
 
 
 class ClaimError(AssertionError):
@@ -57,6 +60,42 @@ def claim(name: str, holds: Any, statement: str) -> None:
     if not holds:
         raise ClaimError(f"claim {name!r} does not hold: {statement}")
     glue(claim_key(name), statement, display=False)
+
+
+def counted(count: Any, noun: str, plural: str | None = None) -> str:
+    """``count`` followed by ``noun``, made plural unless the count is 1: "1 tumour", "0 tumours",
+    "2,048 test tumours" (thousands separated by commas).
+
+    The plural adds "s" to the last word ("es" after s, x, z, ch or sh, except a "ch" said as
+    "k" as in "epoch"; "ies" for a "y" after a consonant: "batch" -> "batches", "epoch" ->
+    "epochs", "query" -> "queries"); give ``plural`` for any other ("1 matrix", "2 matrices"). ``count`` is a whole number (an int or a numpy integer).
+    """
+    if isinstance(count, bool) or not hasattr(count, "__index__"):
+        raise TypeError(
+            f"counted: expected a whole number (int or numpy integer); "
+            f"found {type(count).__name__} {count!r}"
+        )
+    count = count.__index__()
+    if not isinstance(noun, str) or not noun.strip():
+        raise ValueError(f"counted: expected a noun such as 'tumour'; found {noun!r}")
+    noun = " ".join(noun.split())
+    if count == 1:
+        return f"{count:,} {noun}"
+    return f"{count:,} {plural or _plural(noun)}"
+
+
+#: Words ending in "ch" said as "k", whose plural adds only "s".
+_HARD_CH = ("epoch", "stomach", "monarch", "matriarch", "patriarch", "tech")
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(_HARD_CH):
+        return noun + "s"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if len(noun) > 1 and noun.endswith("y") and noun[-2].lower() not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def claim_key(name: str) -> str:

@@ -56,6 +56,7 @@ class NotationRule:
     name: str
     pattern: re.Pattern[str]
     expected: str
+    fix: str
 
 
 NOTATION = (
@@ -65,11 +66,13 @@ NOTATION = (
             r"\^\s*(?:T(?![A-Za-z])|\\intercal|\{\s*(?:T|\\mathsf\{T\}|\\mathrm\{T\}|\\intercal)\s*\})"
         ),
         "'^{\\top}' (T is a sequence's length in this series)",
+        "Write the transpose as ^{\\top}.",
     ),
     NotationRule(
         "loss symbol",
         re.compile(r"\\partial\s*\{?\s*L(?![A-Za-z])"),
         "'\\partial \\mathcal{L}' (an example's loss is \\mathcal{L}; L is the number of layers)",
+        "Write the loss as \\mathcal{L} (or J for the cost).",
     ),
 )
 PARENTHESISED_EQ = re.compile(r"\(\{eq\}`[^`]*`")
@@ -170,6 +173,8 @@ def unglued_numbers(text: str, path: str) -> list[Problem]:
                     "a computed number glued from the code ({glue:text}`name:.3f`), or a constant "
                     "of the maths marked {constant}`...`",
                     f"'{match.group(0)}' typed in: {line.strip()[:80]}",
+                    "Glue it from the code cell that computes it, or, if it is a constant of the "
+                    f"maths or a quoted fact, write {{constant}}`{match.group(0)}`.",
                     where="post body",
                 )
             )
@@ -194,6 +199,7 @@ def retyped_package_code(text: str, path: str, definitions: dict[str, str]) -> l
                     f"the tested code included from the package: ```{{literalinclude}} "
                     f"../{definitions[name]}``` with :pyobject: {name}",
                     f"a typed copy of '{name}' from {definitions[name]}",
+                    "Replace the block with that literalinclude.",
                     where="post body",
                 )
             )
@@ -230,6 +236,7 @@ def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
                         rule.name,
                         rule.expected,
                         f"'{match.group(0)}' in: {line.strip()[:80]}",
+                        rule.fix,
                         where="notation",
                     )
                 )
@@ -242,6 +249,7 @@ def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
                         "equation reference",
                         "{eq}`label` alone (it prints its own parentheses, e.g. (3.10))",
                         f"'{match.group(0)}' …, which reads ((3.10))",
+                        "Delete the parentheses around the reference.",
                         where="notation",
                     )
                 )
@@ -254,6 +262,7 @@ def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
                         "link to a post",
                         f"the post's file name, [...]({match['slug']}.md{match['anchor'] or ''})",
                         f"'{match.group(0)[1:]}' without '.md'",
+                        f"Add '.md' after '{match['slug']}'.",
                         where="notation",
                     )
                 )

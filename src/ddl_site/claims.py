@@ -79,6 +79,7 @@ def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None)
             "claim",
             "{claim}`name` or {claim}`shown text <name>` (letters, digits, '-', '_')",
             f"{{claim}}`{text}`",
+            "Name the claim as its cell does, e.g. {claim}`lstm-beats-rnn`.",
             where="role",
         )
     elif parsed[1] not in claims:
@@ -89,6 +90,7 @@ def claim_role(name, rawtext, text, lineno, inliner, options=None, content=None)
             parsed[1],
             f"a code cell of this post that calls claim({parsed[1]!r}, <comparison>, <statement>)",
             f"no such claim (the post's cells state: {stated})",
+            f"State it in a code cell with claim({parsed[1]!r}, ...), or cite one the cells state.",
             where="claim",
         )
     if problem is not None:

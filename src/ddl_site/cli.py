@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
 import yaml
 
-from .frontmatter import Post, check_series, parse_date, read_post, slugify
+from .frontmatter import (
+    Problem,
+    check_series,
+    parse_date,
+    parse_part,
+    read_post,
+    slugify,
+    split_front_matter,
+)
+from .site_config import ConfigSource, baseurl_problem, giscus_problems
 
 POSTS_DIR = "book"
 #: The front-matter lines that make a MyST Markdown file a notebook Jupyter can run.
@@ -106,18 +116,25 @@ def _exists(root: Path):
     return exists
 
 
-def _posts(root: Path) -> list[Post]:
-    posts = []
-    for path in sorted((root / POSTS_DIR).glob("*.md")):
-        rel = path.relative_to(root).as_posix()
-        reading = read_post(path.read_text(encoding="utf-8"), rel, exists=_exists(root))
-        if reading.post is not None:
-            posts.append(reading.post)
-    return posts
-
-
 def _quote(text: str) -> str:
     return yaml.safe_dump(text, default_style='"', width=10**6).strip().removesuffix("...").strip()
+
+
+def _parts(root: Path) -> list[tuple[str, str, int]]:
+    """(path, series, part) of every post in a series, read from the front matter alone, so
+    that a post with some other problem (say, a lead image not drawn yet) still holds its
+    place and its number."""
+    found = []
+    for path in sorted((root / POSTS_DIR).glob("*.md")):
+        try:
+            head, _ = split_front_matter(path.read_text(encoding="utf-8"))
+            fields = yaml.load(head or "", Loader=yaml.BaseLoader)
+            series, part = fields.get("series"), parse_part(fields.get("part"))
+        except (ValueError, yaml.YAMLError, AttributeError):
+            continue
+        if isinstance(series, str) and series.strip():
+            found.append((path.relative_to(root).as_posix(), " ".join(series.split()), part))
+    return found
 
 
 def new_post(
@@ -134,27 +151,41 @@ def new_post(
     also ``book/<slug>.image.py``, a drawing script for its lead image."""
     slug = slug or slugify(title)
     if not slug or slugify(slug) != slug:
-        raise SystemExit(f"--slug: expected lowercase words joined by '-', found {slug!r}")
+        raise SystemExit(
+            f"--slug: expected lowercase words and digits joined by '-'; found {slug!r}. "
+            f"Pass e.g. --slug {slugify(slug or title) or 'my-new-post'}."
+        )
     target = root / POSTS_DIR / f"{slug}.md"
     script = root / POSTS_DIR / f"{slug}.image.py"
     for path in (target, script) if image else (target,):
         if path.exists():
-            raise SystemExit(f"{path.relative_to(root)} already exists; choose another --slug")
+            raise SystemExit(
+                f"--slug: expected a file name no page has; found {slug!r}, and "
+                f"{path.relative_to(root)} already exists. Pass another --slug."
+            )
     when = parse_date(date) if date else dt.datetime.combine(dt.date.today(), dt.time())
-    existing = _posts(root)
-    names = sorted({p.series for p in existing if p.series})
+    existing = _parts(root)
+    names = sorted({name for _, name, _ in existing})
     if series is None:
         if len(names) != 1:
             raise SystemExit(
                 "--series: expected the series' name; found "
-                f"{'no posts' if not names else 'several series: ' + ', '.join(names)}"
+                + (
+                    f"no series in {POSTS_DIR}/"
+                    if not names
+                    else "several series: " + ", ".join(names)
+                )
+                + '. Pass --series "<the series\' name>".'
             )
         series = names[0]
-    for post in existing:
-        if post.series == series and post.part == part:
+    parts = {path: number for path, name, number in existing if name == series}
+    for path, number in parts.items():
+        if number == part:
+            free = max(parts.values()) + 1
             raise SystemExit(
-                f"--part: expected a part not yet used in '{series}'; "
-                f"found {part}, already {post.path}"
+                f"--part: expected a part not yet used in '{series}'; found {part}, already the "
+                f"part of {path}. Pass --part {free} (the next after the last part), or "
+                f"renumber {path} first."
             )
     stamp = (
         when.strftime("%Y-%m-%d %H:%M:%S")
@@ -178,39 +209,137 @@ def new_post(
     problems = read_post(text, f"{POSTS_DIR}/{slug}.md").problems
     if problems:  # the template and the checks must agree
         raise SystemExit("\n".join(map(str, problems)))
+    entry = f"{POSTS_DIR}/{slug}"
+    in_toc = {path.removesuffix(".md"): number for path, number in parts.items()}
+    new_toc = _toc_with(root / "_toc.yml", entry, part, in_toc)  # checked before writing
     target.write_text(text, encoding="utf-8")
     if image:
         script.write_text(IMAGE_SCRIPT.format(slug=slug), encoding="utf-8")
-    _add_to_toc(root / "_toc.yml", f"{POSTS_DIR}/{slug}")
+    (root / "_toc.yml").write_text(new_toc, encoding="utf-8")
     return target
 
 
-def _add_to_toc(toc: Path, entry: str) -> None:
-    """Append ``- file: entry`` to the chapters, keeping the file's comments and layout."""
+CHAPTER = re.compile(r"^(?P<indent>[ \t]*)- +file: *(?P<file>[^#\s]+)")
+
+
+def _toc_with(toc: Path, entry: str, part: int, parts: dict[str, int]) -> str:
+    """``_toc.yml``'s text with ``- file: entry`` among the chapters that are parts of the
+    series (``parts``: file -> part number), in part order, and before any chapter that is not
+    a part (the equations page stays last; the landing page is the root, not a chapter). The
+    file's comments and layout are kept."""
     text = toc.read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
-    chapters = data.get("chapters")
+    chapters = data.get("chapters") if isinstance(data, dict) else None
     if not isinstance(chapters, list):
         raise SystemExit(
-            f"{toc.name}: expected a 'chapters:' list; found {type(chapters).__name__}"
+            f"{toc.name}: expected a list under 'chapters:' (format: jb-book); found "
+            f"{'no chapters' if chapters is None else type(chapters).__name__}, so nothing was "
+            "written. Give it a 'chapters:' list of '- file: <path>' lines and run this again."
         )
-    if any(isinstance(c, dict) and c.get("file") == entry for c in chapters):
-        return
-    lines = text.rstrip("\n").splitlines()
-    indent = "  "
-    for line in lines:
-        stripped = line.lstrip()
-        if stripped.startswith("- file:"):
-            indent = line[: len(line) - len(stripped)]
-    lines.append(f"{indent}- file: {entry}")
-    new = "\n".join(lines) + "\n"
-    assert yaml.safe_load(new)["chapters"][-1] == {"file": entry}
-    toc.write_text(new, encoding="utf-8")
+    files = [c.get("file") if isinstance(c, dict) else None for c in chapters]
+    if entry in files:
+        return text
+    lines = text.splitlines(keepends=True)
+    starts = _chapter_lines(lines, files)
+    if starts is None:
+        raise SystemExit(
+            f"{toc.name}: expected each chapter on a line of its own, '- file: <path>'; found "
+            "chapters written otherwise (e.g. in flow style), so nothing was written. Write one "
+            "'- file: <path>' line per chapter and run this again."
+        )
+    numbers = [parts.get(str(f)) for f in files]
+    before = [i for i, n in enumerate(numbers) if n is not None and n < part]
+    if before:
+        at = before[-1] + 1
+    else:
+        later = [i for i, n in enumerate(numbers) if n is not None]
+        at = later[0] if later else 0
+    indent = CHAPTER.match(lines[starts[0]])["indent"] if starts else "  "
+    new_line = f"{indent}- file: {entry}\n"
+    if at < len(starts):
+        where = starts[at]
+        floor = starts[at - 1] if at else 0
+        while where - 1 > floor and lines[where - 1].lstrip().startswith("#"):
+            where -= 1  # a comment just above a chapter belongs to it
+        lines.insert(where, new_line)
+    else:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.insert(_end_of_chapter(lines, starts[-1]) if starts else len(lines), new_line)
+    new = "".join(lines)
+    expected = [*chapters[:at], {"file": entry}, *chapters[at:]]
+    assert yaml.safe_load(new)["chapters"] == expected, new
+    return new
+
+
+def _chapter_lines(lines: list[str], files: list) -> list[int] | None:
+    """The index of each chapter's ``- file:`` line, or None if the file is laid out otherwise."""
+    try:
+        top = next(i for i, line in enumerate(lines) if re.match(r"^chapters:\s*(#.*)?$", line))
+    except StopIteration:
+        return None
+    found = []
+    indent = None
+    for index in range(top + 1, len(lines)):
+        line = lines[index]
+        if line.strip() and not line[0].isspace() and not line.startswith("-"):
+            break  # the next top-level key
+        match = CHAPTER.match(line)
+        if match and (indent is None or match["indent"] == indent):
+            indent = match["indent"]
+            found.append(index)
+    if [CHAPTER.match(lines[i])["file"] for i in found] != [str(f) for f in files]:
+        return None
+    return found
+
+
+def _end_of_chapter(lines: list[str], start: int) -> int:
+    """The index after the last line of the chapter starting at ``start`` (its sections)."""
+    indent = len(CHAPTER.match(lines[start])["indent"])
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        is_content = line.strip() and not line.lstrip().startswith("#")
+        if is_content and len(line) - len(line.lstrip()) <= indent:
+            break
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _config(root: Path) -> tuple[ConfigSource, dict]:
+    source = ConfigSource.of(root)
+    if not source.is_yaml:
+        raise SystemExit(
+            f"{root / '_config.yml'}: expected the site's configuration; found no such file. "
+            "Run this in the site's folder, or pass --root."
+        )
+    try:
+        config = yaml.safe_load(source.text) or {}
+    except yaml.YAMLError as error:
+        raise SystemExit(f"_config.yml: expected YAML; found YAML that does not parse ({error})")
+    return source, config if isinstance(config, dict) else {}
+
+
+def config_problems(root: Path) -> list[Problem]:
+    """What the build would reject in ``_config.yml``: the comment settings, the site's address."""
+    source, config = _config(root)
+    sphinx = (config.get("sphinx") or {}).get("config") or {}
+    problems = giscus_problems(sphinx.get("ddl_giscus"), source)
+    if not str((config.get("html") or {}).get("baseurl") or "").strip():
+        problems.append(baseurl_problem(source))
+    return problems
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def check(root: Path) -> int:
-    """Check every post's front matter without building; print problems, return the count."""
-    problems = []
+    """Check every post's front matter and the site's configuration without building; print
+    the problems, return their count."""
+    problems = config_problems(root)
     posts = []
     for path in sorted((root / POSTS_DIR).glob("*.md")):
         rel = path.relative_to(root).as_posix()
@@ -220,7 +349,11 @@ def check(root: Path) -> int:
     problems += check_series(posts)
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"{len(posts)} post(s) checked, {len(problems)} problem(s)", file=sys.stderr)
+    print(
+        f"{_plural(len(posts), 'post')} and _config.yml checked: "
+        f"{_plural(len(problems), 'problem')}",
+        file=sys.stderr,
+    )
     return len(problems)
 
 
@@ -228,10 +361,10 @@ def write_notebooks(root: Path) -> list[Path]:
     """Rewrite ``book/<slug>.ipynb`` for every notebook post, as the build writes its downloads."""
     from .notebooks import write_paired
 
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
-    baseurl = (config.get("html") or {}).get("baseurl")
+    source, config = _config(root)
+    baseurl = str((config.get("html") or {}).get("baseurl") or "").strip()
     if not baseurl:
-        raise SystemExit("_config.yml: expected html.baseurl (the site's URL); found none")
+        raise SystemExit(str(baseurl_problem(source)))
     sphinx_config = (config.get("sphinx") or {}).get("config") or {}
     package_dir = root / sphinx_config.get("ddl_package_dir", "src/ddl")
     return write_paired(root, POSTS_DIR, package_dir, baseurl)

@@ -20,6 +20,7 @@ from sphinx.util.osutil import relative_uri
 
 from . import blog_index, checks, comments, feed, frontmatter, redirects, series, social
 from .frontmatter import Post, Problem, slugify
+from .site_config import ConfigSource, baseurl_problem, giscus_problems
 
 logger = logging.getLogger(__name__)
 FEED_FILE = "atom.xml"
@@ -27,9 +28,28 @@ STATIC = Path(__file__).parent / "static"
 
 
 class FrontMatterError(SphinxError):
-    """Raised after reading when any page's front matter is wrong; nothing is written."""
+    """Raised after reading when a page's front matter or content, or a setting the pages
+    need, is wrong; nothing is written. Each problem has been logged once, as an error naming
+    its file and line; the exception only counts them (``problems`` holds them)."""
 
-    category = "Front matter error"
+    category = "Site check failed"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class SettingsError(FrontMatterError):
+    """Raised when the site's configuration is wrong, before any page is read."""
+
+    category = "Configuration error"
+
+
+def _summary(problems: list, where: str, what: str) -> str:
+    """``3 problems <where>, each reported above as an ERROR with <what>``, or one."""
+    if len(problems) == 1:
+        return f"1 problem {where}, reported above as an ERROR with {what}"
+    return f"{len(problems)} problems {where}, each reported above as an ERROR with {what}"
 
 
 class post_header(nodes.General, nodes.Element):
@@ -106,6 +126,8 @@ def _source_path(app: Sphinx, docname: str) -> str:
 
 
 def _log(problem: Problem, docname: str | None) -> None:
+    """Log one problem, once: as ``<page>:<line>: ERROR: <message>`` for a page, and as
+    ``ERROR: <file>:<line>: <message>`` for a file that is not a page (``_config.yml``)."""
     location = (docname, problem.line) if docname else None
     logger.error(
         problem.message if docname else str(problem),
@@ -126,10 +148,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         problems += checks.check_post(
             source[0], path, _package_definitions(app), checks.sibling_posts(srcdir / path)
         )
-    for problem in problems:
-        _log(problem, docname)
-    if problems:
-        app.env.ddl_problems[docname] = problems
+    if problems:  # logged with every other problem once all pages are read
+        app.env.ddl_problems.setdefault(docname, []).extend(problems)
     elif reading.post is not None:
         app.env.ddl_posts[docname] = reading.post
     source[0] = reading.source
@@ -200,7 +220,8 @@ def _baseurl(app: Sphinx) -> str:
 
 
 def on_env_updated(app: Sphinx, env) -> list[str]:
-    """Checks across pages, then fail (before anything is written) if anything is wrong."""
+    """Checks across pages; then log every problem found while reading, once each, and fail
+    (before anything is written) if there is any."""
     _init_env(app, env)
     posts = env.ddl_posts
     cross: list[tuple[Problem, str | None]] = []
@@ -209,40 +230,22 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
         cross.append((problem, doc_of.get(problem.path)))
     _, more = redirects.plan(posts, _site_files(app))
     cross += [(p, doc_of.get(p.path)) for p in more]
-    if any(p.comments for p in posts.values()):
-        for text in comments.problems(app.config.ddl_giscus):
-            cross.append(
-                (
-                    Problem(
-                        "_config.yml",
-                        None,
-                        "sphinx.config.ddl_giscus",
-                        *text.split(": expected ", 1)[1].split("; found ", 1),
-                    ),
-                    None,
-                )
-            )
+    source = ConfigSource.of(Path(app.srcdir))
     if posts and not _baseurl(app):
-        cross.append(
-            (
-                Problem(
-                    "_config.yml",
-                    None,
-                    "html.baseurl (html_baseurl)",
-                    "the site's URL, e.g. https://example.github.io/",
-                    "nothing",
-                ),
-                None,
-            )
-        )
-    for problem, docname in cross:
+        cross.append((baseurl_problem(source), None))
+    every = [(p, d) for d, found in env.ddl_problems.items() for p in found] + cross
+    every.sort(key=lambda pd: (pd[0].path, pd[0].line or 0, pd[0].field))
+    for problem, docname in every:
         _log(problem, docname)
-    every = [p for found in env.ddl_problems.values() for p in found] + [p for p, _ in cross]
     if every:
-        listing = "\n".join(f"  {p}" for p in sorted(every, key=lambda p: (p.path, p.line or 0)))
         raise FrontMatterError(
-            f"{len(every)} problem(s) in the pages; nothing was written:\n{listing}"
+            _summary(every, "found", "its file and line") + "; nothing was written.",
+            [p for p, _ in every],
         )
+    asked = sorted(post.path for post in posts.values() if post.comments)
+    if asked and not comments.is_configured(app.config.ddl_giscus):
+        keys = source.listing("ddl_giscus", comments.REQUIRED)
+        logger.info(comments.unconfigured_note(asked, source.file, keys))
     return []
 
 
@@ -300,8 +303,9 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     for node in list(doctree.findall(series_nav)):
         members = series.by_series(env.ddl_posts.values())[post.series]
         put(node, series.series_nav_html(post, members, {p.path: url(p) for p in members}))
+    giscus = app.config.ddl_giscus
     for node in list(doctree.findall(comments_slot)):
-        put(node, comments.embed_html(app.config.ddl_giscus))
+        put(node, comments.embed_html(giscus) if comments.is_configured(giscus) else "")
     for node in list(doctree.findall(post_index)):
         put(
             node,
@@ -384,7 +388,17 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
 
 
 def on_config_inited(app: Sphinx, config) -> None:
-    """One base URL for canonical links, Open Graph and the sitemap; no generated cards."""
+    """Check the comment settings before any page is read (a wrong one stops the build, once);
+    one base URL for canonical links, Open Graph and the sitemap; no generated cards."""
+    problems = giscus_problems(config.ddl_giscus, ConfigSource.of(Path(app.srcdir)))
+    for problem in problems:
+        _log(problem, None)
+    if problems:
+        raise SettingsError(
+            _summary(problems, "in the configuration", "its file, line and key")
+            + "; nothing was read or written.",
+            problems,
+        )
     if not config.ogp_site_url and config.html_baseurl:
         config.ogp_site_url = config.html_baseurl
     if config.ogp_site_name is None:
@@ -402,7 +416,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Usable on its own (``extensions = ["ddl_site.extension"]``) or through ``ddl_site``."""
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("sphinx_sitemap")
-    app.add_config_value("ddl_giscus", {}, "html", types=[dict])
+    app.add_config_value("ddl_giscus", {}, "html", types=Any)  # checked here
     app.add_config_value("ddl_package_dir", "src/ddl", "env", types=[str])
     app.add_role("constant", constant_role)
     app.add_node(post_header)
@@ -425,4 +439,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-collect-pages", on_collect_pages)
     app.connect("build-finished", on_build_finished)
     app.setup_extension("ddl_site.equation_links")  # equations linked to their code and test
+    app.setup_extension("ddl_site.plurals")  # a glued 1 is never followed by a plural noun
     return {"parallel_read_safe": True, "parallel_write_safe": True}

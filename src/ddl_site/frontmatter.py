@@ -66,6 +66,32 @@ DATE = re.compile(
     r"[ \t]*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
 BOOLEANS = {"true": True, "false": False}
+#: A line to add for a field a post lacks.
+EXAMPLES = {
+    "series": "series: Demystifying Deep Learning",
+    "title": "title: Learning Through Gradient Descent",
+    "part": "part: 3",
+    "date": "date: 2018-08-03",
+}
+#: How to fix a field whose value is not what it should be.
+FIXES = {
+    "series": "Write the series' name on the same line, e.g. series: Demystifying Deep Learning.",
+    "title": "Write the title on the same line, e.g. title: Learning Through Gradient Descent.",
+    "part": "Write the part as a whole number, e.g. part: 3.",
+    "date": "Write the date as YYYY-MM-DD, e.g. date: 2018-08-03 (or 2018-08-03 10:00).",
+    "image": "Give the image's path relative to the post, e.g. image: ./lead.png, "
+    "or delete the field.",
+    "caption": "Write the caption on the same line, or delete the field.",
+    "excerpt": "Write the excerpt on the same line, or delete the field.",
+    "redirect_from": "Give an old path or a list of them, e.g. "
+    "redirect_from: [/2018/08/03/GradDescent.html].",
+    "comments": "Write comments: true or comments: false.",
+    "tags": "Write a list, e.g. tags: [maths, numpy].",
+}
+YAML_FIX = (
+    "Fix the YAML on that line: a value holding ': ' or ' #', or starting with one of "
+    "[ { & * ! | > ' \" % @ `, goes in double quotes."
+)
 
 
 @dataclass(frozen=True)
@@ -78,12 +104,13 @@ class Problem:
     expected: str
     found: str
     hint: str = ""
-    where: str = "front matter field"
+    where: str = "front matter field"  # "" when the field is the whole front matter
 
     @property
     def message(self) -> str:
         """The message without the file and line (Sphinx prints those as its location)."""
-        text = f"{self.where} '{self.field}': expected {self.expected}; found {self.found}."
+        label = f"{self.where} '{self.field}'" if self.where else self.field
+        text = f"{label}: expected {self.expected}; found {self.found}."
         if self.field == "merge conflict":
             text = f"git merge-conflict marker: expected {self.expected}; found {self.found}."
         return f"{text} {self.hint}".strip()
@@ -234,6 +261,8 @@ def _yaml_problem(path: str, error: yaml.YAMLError, first_line: int) -> Problem:
         "front matter",
         "YAML between the --- lines",
         f"YAML that does not parse ({problem})",
+        YAML_FIX,
+        where="",
     )
 
 
@@ -270,6 +299,8 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
                     "front matter",
                     "a closing --- line after the front matter",
                     f"none ({error})",
+                    "Add a line --- after the last field.",
+                    where="",
                 ),
             ],
             text,
@@ -298,6 +329,8 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
                     "front matter",
                     "a mapping of field: value lines",
                     f"a YAML {root.id}",
+                    "Write one 'field: value' per line between the --- lines.",
+                    where="",
                 )
             ],
             _blank_front_matter(text, span),
@@ -306,6 +339,7 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
     raw: dict[str, Any] = {}
     nodes: dict[str, yaml.Node] = {}
     lines: dict[str, int] = {}
+    meant: set[str] = set()  # fields an unknown key was taken for (not reported missing too)
     for key_node, value_node in root.value:
         key = str(_construct(key_node))
         line = key_node.start_mark.line + first_line
@@ -317,11 +351,13 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
                     key,
                     "each field once",
                     f"a second '{key}' (the first is on line {lines[key]})",
+                    "Keep one of them and delete the other.",
                 )
             )
             continue
         if key not in KNOWN_FIELDS:
             guess = nearest(key, KNOWN_FIELDS)
+            meant.add(guess or "")
             problems.append(
                 Problem(
                     path,
@@ -329,7 +365,9 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
                     key,
                     "one of " + ", ".join(POST_FIELDS),
                     f"unknown field '{key}'",
-                    f"Did you mean '{guess}'?" if guess else "",
+                    f"Did you mean '{guess}'?"
+                    if guess
+                    else "Rename it to one of those fields, or delete it.",
                 )
             )
             continue
@@ -345,24 +383,34 @@ def read_post(text: str, path: str, *, exists=None) -> Reading:
                     lines["datePublished"],
                     "datePublished",
                     "one of date or datePublished",
-                    "both",
+                    f"both (date on line {lines['date']})",
+                    "Keep date and delete datePublished.",
                 )
             )
         else:
             raw["date"], lines["date"] = raw.pop("datePublished"), lines["datePublished"]
 
-    post, more = _check_post(raw, lines, path, exists)
+    post, more = _check_post(raw, lines, path, exists, meant)
     problems += more
     source = _downstream_source(text, span, nodes)
     return Reading(None if problems else post, problems, source)
 
 
-def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None, list[Problem]]:
+def _check_post(
+    raw: dict, lines: dict, path: str, exists, meant: set[str] = frozenset()
+) -> tuple[Post | None, list[Problem]]:
     problems: list[Problem] = []
 
     def bad(name: str, found: str, hint: str = "", expected: str | None = None) -> None:
         problems.append(
-            Problem(path, lines.get(name), name, expected or POST_FIELDS[name], found, hint)
+            Problem(
+                path,
+                lines.get(name),
+                name,
+                expected or POST_FIELDS[name],
+                found,
+                hint or FIXES[name],
+            )
         )
 
     def found(value: Any) -> str:
@@ -387,12 +435,19 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
     first = min(lines.values(), default=1)
     required = ("title", "date", "part") if "series" in raw else ("title", "date")
     for name in required:
-        if name not in raw:
+        if name not in raw and name not in meant:
             kind = "a series post" if "series" in raw else "a post"
             problems.append(
-                Problem(path, first, name, POST_FIELDS[name], f"no '{name}' field in {kind}")
+                Problem(
+                    path,
+                    first,
+                    name,
+                    POST_FIELDS[name],
+                    f"no '{name}' field in {kind}",
+                    f"Add a line such as '{EXAMPLES[name]}' to the front matter.",
+                )
             )
-    if "part" in raw and "series" not in raw:
+    if "part" in raw and "series" not in raw and "series" not in meant:
         problems.append(
             Problem(
                 path,
@@ -400,6 +455,7 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
                 "series",
                 POST_FIELDS["series"],
                 "a part number without a series",
+                f"Add a line such as '{EXAMPLES['series']}', or delete 'part'.",
             )
         )
 
@@ -420,7 +476,12 @@ def _check_post(raw: dict, lines: dict, path: str, exists) -> tuple[Post | None,
         if image is None:
             bad("image", found(raw["image"]))
         elif re.match(r"^[a-z]+://", image):
-            bad("image", f"a URL {image!r}", "Lead images are drawn into book/ by code.")
+            bad(
+                "image",
+                f"a URL {image!r}",
+                "Save the image in book/ beside the post and give its path, "
+                "e.g. image: ./lead.png.",
+            )
         else:
             target = (
                 str(PurePosixPath(path).parent / image)
@@ -555,6 +616,10 @@ def check_no_repeated_title(text: str, post: Post) -> list[Problem]:
     ]
 
 
+def _last_part(posts: list[Post], series: str | None) -> int:
+    return max((p.part for p in posts if p.series == series and p.part is not None), default=0)
+
+
 def check_series(posts: list[Post]) -> list[Problem]:
     """Across posts: two posts may not share a part number in one series."""
     problems = []
@@ -571,6 +636,8 @@ def check_series(posts: list[Post]) -> list[Problem]:
                     "part",
                     f"a part number not used by another post in the series '{post.series}'",
                     f"{post.part}, already the part of {seen[key].path}",
+                    "Give one of the two posts another part number, e.g. "
+                    f"{_last_part(posts, post.series) + 1}.",
                 )
             )
         else:

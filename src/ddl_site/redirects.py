@@ -53,6 +53,10 @@ def plan(posts: dict[str, Post], pages: dict[str, str]) -> tuple[dict[str, str],
                         "redirect_from",
                         expected,
                         f"{url!r}, which is the address of {pages[target]}",
+                        "Delete it from redirect_from: that address is a page of the site."
+                        if line is not None
+                        else "It is the post's Gatsby-era address, made from its series and "
+                        "file name: rename the post's file, or that page.",
                     )
                 )
             elif target in files and files[target] != docname:
@@ -63,6 +67,10 @@ def plan(posts: dict[str, Post], pages: dict[str, str]) -> tuple[dict[str, str],
                         "redirect_from",
                         expected,
                         f"{url!r}, already a redirect to {owners[target][0]}",
+                        "Keep it in the redirect_from of only the post it belonged to."
+                        if line is not None
+                        else "It is the post's Gatsby-era address, made from its series and "
+                        "file name: delete it from the other post's redirect_from.",
                     )
                 )
             else:

@@ -224,10 +224,20 @@ def test_feed_is_valid_atom_dated_by_its_posts():
     assert parsed.entries[1].summary == "<s>"  # text, escaped, never markup
 
 
-def test_giscus_settings():
-    assert comments.problems({}) != []
+def test_giscus_settings_configured_not_configured_and_wrong():
     good = {"repo": "o/r", "repo_id": "R", "category": "C", "category_id": "D"}
-    assert comments.problems(good) == []
-    assert "unknown key 'repoid'" in comments.problems({**good, "repoid": 1})[0]
+    assert comments.problems(good) == [] and comments.is_configured(good)
+    # Not configured yet: no id set (the names may already be there). Not a problem.
+    for settings in ({}, None, {**good, "repo_id": "", "category_id": None}, {"repo": "o/r"}):
+        assert comments.problems(settings) == [] and not comments.is_configured(settings)
+    # One id set and a value missing, an unknown key, not a mapping: problems.
+    assert [p.key for p in comments.problems({**good, "category_id": " "})] == ["category_id"]
+    assert [p.key for p in comments.problems({"repo_id": "R"})] == [
+        "repo",
+        "category",
+        "category_id",
+    ]
+    assert [p.key for p in comments.problems({"repoid": "x"})] == ["repoid"]
+    assert [p.key for p in comments.problems("o/r")] == [""]
     html = comments.embed_html(good)
     assert 'data-repo="o/r"' in html and 'data-category-id="D"' in html
