@@ -337,12 +337,18 @@ def test_an_image_neither_on_disk_nor_drawn_names_the_script_to_add():
 
 def test_check_counts_an_image_a_script_will_draw_as_present(tmp_path, capsys):
     (tmp_path / "book").mkdir()
+    (tmp_path / "_config.yml").write_text("html:\n  baseurl: https://example.org/\n")
     (tmp_path / "book/a.md").write_text(post("A", "./a.png"))
     assert main(["--root", str(tmp_path), "check"]) == 1
     assert "Add book/a.image.py defining draw()" in capsys.readouterr().err
     (tmp_path / "book/a.image.py").write_text(LETTER)
     assert main(["--root", str(tmp_path), "check"]) == 0
     assert not (tmp_path / "book/a.png").exists()  # checking draws nothing
+    (tmp_path / "book/b.image.py").write_text(LETTER)  # a script with no post of its own
+    assert main(["--root", str(tmp_path), "check"]) == 1
+    assert (
+        "book/b.image.py: lead-image script: expected a post book/b.md" in capsys.readouterr().err
+    )
 
 
 @pytest.mark.site

@@ -347,6 +347,10 @@ def check(root: Path) -> int:
         problems += reading.problems
         posts += [reading.post] if reading.post else []
     problems += check_series(posts)
+    if (root / POSTS_DIR).is_dir():  # the lead-image scripts, checked as the build checks them
+        from .lead_images import find_drawings
+
+        problems += find_drawings(root / POSTS_DIR, root)[1]
     for problem in problems:
         print(problem, file=sys.stderr)
     print(
