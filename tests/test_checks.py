@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddl_site import checks
+from ddl_site import checks, frontmatter, myst_tokens
 from sitebuild import REPO
 
 DEFINITIONS = {"sigmoid": "src/ddl/activations.py", "Dense": "src/ddl/layers.py"}
@@ -120,6 +120,22 @@ def test_retyped_package_code_fails_the_build(make_book):
     assert "literalinclude" in build.log
 
 
+def test_the_build_reads_posts_with_the_sites_myst_extensions(make_book):
+    # Without dollarmath, MyST renders $0.5$ as text: the number is prose, and the build says so.
+    config = (REPO / "_config.yml").read_text(encoding="utf-8")
+    assert "    - dollarmath\n" in config
+    build = make_book(
+        {
+            "book/index.md": "# Home\n",
+            "book/a-post.md": FRONT + "\nThe cost $0.5$ here.\n",
+        },
+        toc=TOC,
+        config=config.replace("    - dollarmath\n", ""),
+    )
+    assert build.returncode != 0
+    assert "book/a-post.md:8" in build.log and "'0.5' typed in" in build.log
+
+
 def test_const_role_renders_the_number(make_book):
     build = make_book(
         {
@@ -165,3 +181,126 @@ def test_notation_across_posts_is_one(body, field, found):
 )
 def test_series_notation_passes(body):
     assert checks.notation(post(body), "book/p.md", ["learning-gradient-descent", "p"]) == []
+
+
+# -- read as MyST reads it: markdown-it tokens, not lines ------------------------------------
+
+
+def test_an_indented_code_block_is_code_not_prose():
+    # Four spaces after a blank line make a code block: its number is code, not a typed result.
+    assert found(post("The loop:\n\n    for step in range(3):\n        lr = 0.05\n")) == []
+    # The same lines in a list item are the item's paragraph: prose.
+    assert found(post("- The step:\n\n    lr was 0.05 here.\n")) == ["7:number in prose"]
+
+
+def test_an_indented_code_block_retyping_the_package_is_found():
+    text = post("The function:\n\n    def sigmoid(Z):\n        return Z\n")
+    assert found(text) == ["7:code block"]
+
+
+@pytest.mark.parametrize(
+    "maths",
+    [
+        "We take $\\beta_1 =\n0.9$ as the paper does.",
+        "A rate $\\alpha = 0.01\n\\cdot 0.5^t$ decays.",
+    ],
+)
+def test_inline_maths_over_two_lines_is_maths(maths):
+    assert found(post(maths)) == []
+
+
+def test_notation_in_maths_over_two_lines_names_the_line_of_the_symbol():
+    text = post("The product $W\n^T x$ and the gradient $\\frac{\\partial\nL}{\\partial W}$.")
+    problems = checks.notation(text, "book/p.md")
+    assert [(p.line, p.field) for p in problems] == [(6, "transpose"), (6, "loss symbol")]
+    assert problems[0].found == "'^T' in: ^T x$ and the gradient $\\frac{\\partial"
+    assert problems[1].found.startswith("'\\partial\nL' in: ^T x$")
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The string ``x = `0.5` `` is code.",
+        "Write ``` `` `0.25` `` ``` in a code span.",
+        "Type ``print(\n0.5)`` over two lines.",
+    ],
+)
+def test_a_code_span_holding_backticks_is_code(prose):
+    assert found(post(prose)) == []
+
+
+def test_a_code_span_holding_backticks_hides_no_prose():
+    text = post("The string ``a `b` c`` is code, but 0.75 is prose.")
+    problems = checks.check_post(text, "book/p.md", DEFINITIONS)
+    assert [(p.line, p.field) for p in problems] == [(5, "number in prose")]
+    assert problems[0].found.startswith("'0.75' typed in:")
+    assert checks.notation(post("The code ``a `W^T` `` is code."), "book/p.md") == []
+
+
+def test_a_number_is_reported_on_its_own_line_of_the_paragraph():
+    text = post("A `code\nspan`, a link [to\nthis](https://example.org/1.5) and\nthen 0.25.")
+    assert found(text) == ["8:number in prose"]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "% A comment: 0.5 is the threshold.",
+        "<https://example.org/v1.5/> is the address.",
+        "The cost $0.5 x^2$ and {math}`0.5 x` are maths.",
+        "$$\n0.5\n$$\n\n\\begin{align}\nJ &= 0.5\n\\end{align}",
+    ],
+)
+def test_comments_addresses_and_maths_are_not_prose(prose):
+    assert found(post(prose)) == []
+
+
+def test_directive_content_is_prose_and_its_options_are_not():
+    text = post(
+        "```{figure} x.png\n---\nname: fig-0.5\nwidth: 0.5\n---\nThe loss fell to 0.33.\n```\n\n"
+        ":::{note}\n:class: ratio-0.5\n\n```python\ndef Dense():\n    pass\n```\n:::\n"
+    )
+    assert found(text) == ["17:code block", "10:number in prose"]
+
+
+def test_a_code_block_with_no_language_shows_python():
+    # Sphinx highlights a fence with no language as Python.
+    assert found(post("```\ndef sigmoid(Z):\n    return Z\n```")) == ["6:code block"]
+    assert found(post("```text\ndef sigmoid(Z):\n```")) == []
+
+
+def test_an_equation_reference_in_parentheses_is_read_from_its_role():
+    text = post("The rule (see {eq}`eq-a`) and ({eq}`eq-b`) too.")
+    problems = checks.notation(text, "book/p.md")
+    assert [p.found for p in problems] == ["'({eq}`eq-b`' …, which reads ((3.10))"]
+
+
+def test_a_link_with_a_title_to_a_post_without_md_is_found():
+    text = post('See [Part 3](learning-gradient-descent "the part").')
+    problems = checks.notation(text, "book/p.md", ["learning-gradient-descent"])
+    assert [(p.line, p.found) for p in problems] == [
+        (5, "'(learning-gradient-descent)' without '.md'")
+    ]
+
+
+def test_the_extensions_are_the_sites():
+    assert myst_tokens.site_extensions(REPO) == myst_tokens.SITE_EXTENSIONS
+    # Without dollarmath, dollars are text: the number in them is prose.
+    text = post("The cost $0.5$ here.")
+    assert found(text) == []
+    problems = checks.unglued_numbers(text, "book/p.md", extensions=["colon_fence"])
+    assert [p.line for p in problems] == [5]
+
+
+def test_the_checks_of_a_post_share_one_parse(monkeypatch):
+    text = post("The loss was 0.5.\n\n# Again\n")
+    parses = []
+    parser = myst_tokens.parser()
+    monkeypatch.setattr(parser, "parse", lambda src, env=None: parses.append(src) or [])
+    myst_tokens._read.cache_clear()
+    try:
+        checks.check_post(text, "book/p.md", DEFINITIONS)
+        frontmatter.level_one_headings(text)
+    finally:
+        myst_tokens._read.cache_clear()  # no reading of the stub parser is kept
+    assert parses == [text]

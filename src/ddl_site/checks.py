@@ -8,6 +8,11 @@ Two rules, as plain functions over a post's MyST source (nothing here knows Sphi
   from the executed code (``{glue:text}`name:.3f```). A number that is a constant of the maths
   or a fact quoted from elsewhere (``β₁ = 0.9``, "the original's F1 of 0.919") is marked
   ``{constant}`0.919``` and passes. Maths (``$…$``, ``$$…$$``), code and links are not prose.
+
+Every check here reads the post as MyST does, through the tokens of its markdown-it parser
+(:mod:`ddl_site.myst_tokens`): prose is what MyST renders as text, maths what it renders as
+maths, code what it renders as code, so an indented code block, maths over two lines and a
+code span holding backticks are each read as what they are.
 """
 
 from __future__ import annotations
@@ -19,36 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .frontmatter import Problem
+from .myst_tokens import (
+    MATHS_INLINE,
+    Block,
+    Extensions,
+    Reading,
+    directive,
+    read,
+    site_extensions,
+)
 
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
 PYTHON_LANGUAGES = {"python", "py", "python3", "ipython", "ipython3", "pycon"}
-#: Directives whose content is not prose (code, maths, raw output) and is skipped whole.
-OPAQUE_DIRECTIVES = {
-    "code-cell",
-    "code-block",
-    "code",
-    "sourcecode",
-    "literalinclude",
-    "math",
-    "raw",
-    "glue:figure",
-    "glue:math",
-    "mermaid",
-    "csv-table",
-    "list-table",
-    "eval-rst",
-}
+#: Directives whose content is Python code shown, not run.
+CODE_DIRECTIVES = {"code-block", "code", "sourcecode"}
 DECIMAL = re.compile(r"(?<![\w.\-/#])[-−]?\d+\.\d+(?![\w.]*\w)")
-INLINE_HIDDEN = [
-    re.compile(r"\{[\w:.\-]+\}`[^`]*`"),  # roles, including {glue:text} and {constant}
-    re.compile(r"`+[^`]*`+"),  # inline code
-    re.compile(r"\$\$.*?\$\$"),  # one-line display maths
-    re.compile(r"(?<![\\$])\$(?!\$)[^$]+\$"),  # inline maths
-    re.compile(r"\]\([^)]*\)"),  # link targets
-    re.compile(r"<!--.*?-->"),  # HTML comments
-    re.compile(r"<[^>]+>"),  # HTML tags and their attributes
-]
-INLINE_CODE = re.compile(r"`+[^`]*`+")
+DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)")
 
 
 @dataclass(frozen=True)
@@ -75,12 +65,9 @@ NOTATION = (
         "Write the loss as \\mathcal{L} (or J for the cost).",
     ),
 )
-PARENTHESISED_EQ = re.compile(r"\(\{eq\}`[^`]*`")
 BIG_OPERATOR_LIMIT = re.compile(
     r"\\(?:sum|prod|int|max|min|lim|bigcup|bigcap)\s*(?:_\{[^{}]*\}|_\\?\w+)?\s*$"
 )
-DISPLAY_MATH_END = re.compile(r"\$\$(\s*\([\w\-:]+\))?\s*$")
-OPTION_LINE = re.compile(r"^\s*:[\w\-]+:")
 
 
 def package_definitions(package_dir: Path, root: Path) -> dict[str, str]:
@@ -95,75 +82,44 @@ def package_definitions(package_dir: Path, root: Path) -> dict[str, str]:
     return found
 
 
-def _body_start(lines: list[str]) -> int:
-    """Index of the first line after the front matter (0 if there is none)."""
-    if lines and lines[0].strip() == "---":
-        for index in range(1, len(lines)):
-            if lines[index].strip() == "---":
-                return index + 1
-    return 0
-
-
-def _blocks(lines: list[str]) -> Iterator[tuple[int, str, str]]:
-    """Yield ``(line number, kind, text)`` for each body line: kind is ``prose``, ``maths``
-    (a line of display maths) or the fence's info string (``python``, ``{code-cell} ipython3``…)
-    for lines inside a fence."""
-    stack: list[tuple[str, str]] = []  # (fence, info) of the open fences, innermost last
-    in_display_math = False
-    for index in range(_body_start(lines), len(lines)):
-        line = lines[index]
-        number = index + 1
-        match = FENCE.match(line)
-        if match and not in_display_math:
-            fence, info = match["fence"], match["info"].strip()
-            if (
-                stack
-                and fence[0] == stack[-1][0][0]
-                and len(fence) >= len(stack[-1][0])
-                and not info
-            ):
-                stack.pop()
+def _prose_lines(reading: Reading) -> Iterator[tuple[int, str]]:
+    """Each line of each paragraph, heading, cell or term as its reader sees the words:
+    ``(line, text)``, where code, maths, roles, substitutions, HTML and an autolink's address
+    are each a space. A link's text is prose; its target is not."""
+    for spans in reading.inlines:
+        visible: dict[int, list[str]] = {}
+        in_autolink = False
+        for span in spans:
+            if span.type == "link_open":
+                in_autolink = span.token.markup == "autolink"
+            elif span.type == "link_close":
+                in_autolink = False
+            if span.type in ("softbreak", "hardbreak"):
                 continue
-            if not stack or _is_prose_directive(stack[-1][1]):
-                stack.append((fence, info))
-                continue
-        if stack and not _is_prose_directive(stack[-1][1]):
-            yield number, stack[-1][1], line
-            continue
-        stripped = line.strip()
-        if in_display_math:
-            in_display_math = not DISPLAY_MATH_END.search(stripped)
-            yield number, "maths", line
-            continue
-        if stripped.startswith("$$"):
-            in_display_math = not DISPLAY_MATH_END.search(stripped[2:])
-            yield number, "maths", line
-            continue
-        if stack and OPTION_LINE.match(line):
-            continue
-        yield number, "prose", line
+            prose = span.type == "text" and not in_autolink
+            visible.setdefault(span.line, []).append(span.content if prose else " ")
+        for line, pieces in visible.items():
+            yield line, "".join(pieces)
 
 
-def _directive(info: str) -> str | None:
-    match = re.match(r"^\{([\w:\-]+)\}", info)
-    return match.group(1) if match else None
+def _maths(reading: Reading) -> Iterator[tuple[int, str]]:
+    """``(line of its start, TeX)`` of each piece of maths: display maths, ``$…$`` and
+    ``{math}`…```."""
+    for block in reading.blocks:
+        if block.kind == "maths":
+            yield block.line, block.content
+    for spans in reading.inlines:
+        for span in spans:
+            is_role = span.type == "myst_role" and span.token.meta.get("name") == "math"
+            if span.type in MATHS_INLINE or is_role:
+                yield span.line, span.content
 
 
-def _is_prose_directive(info: str) -> bool:
-    """Admonitions, figures and the like hold prose; code, maths and plain fences do not."""
-    name = _directive(info)
-    return name is not None and name not in OPAQUE_DIRECTIVES
-
-
-def unglued_numbers(text: str, path: str) -> list[Problem]:
+def unglued_numbers(text: str, path: str, extensions: Extensions = None) -> list[Problem]:
     """Numbers with a decimal point in a post's prose that are neither glued nor marked."""
+    reading = read(text, extensions)
     problems = []
-    for number, kind, line in _blocks(text.splitlines()):
-        if kind != "prose":
-            continue
-        visible = line
-        for pattern in INLINE_HIDDEN:
-            visible = pattern.sub(" ", visible)
+    for number, visible in _prose_lines(reading):
         for match in DECIMAL.finditer(visible):
             problems.append(
                 Problem(
@@ -172,7 +128,7 @@ def unglued_numbers(text: str, path: str) -> list[Problem]:
                     "number in prose",
                     "a computed number glued from the code ({glue:text}`name:.3f`), or a constant "
                     "of the maths marked {constant}`...`",
-                    f"'{match.group(0)}' typed in: {line.strip()[:80]}",
+                    f"'{match.group(0)}' typed in: {reading.quote(number)[:80]}",
                     "Glue it from the code cell that computes it, or, if it is a constant of the "
                     f"maths or a quoted fact, write {{constant}}`{match.group(0)}`.",
                     where="post body",
@@ -181,20 +137,36 @@ def unglued_numbers(text: str, path: str) -> list[Problem]:
     return problems
 
 
-def retyped_package_code(text: str, path: str, definitions: dict[str, str]) -> list[Problem]:
+def _shows_python(block: Block) -> bool:
+    """A code block that shows Python without running it: a fence in Python, a
+    ``{code-block}``, or a block with no language (Sphinx highlights it as Python)."""
+    name = directive(block.info)
+    if name is not None:
+        return name in CODE_DIRECTIVES
+    words = block.info.split()
+    return not words or words[0].lower() in PYTHON_LANGUAGES
+
+
+def retyped_package_code(
+    text: str,
+    path: str,
+    definitions: dict[str, str],
+    extensions: Extensions = None,
+) -> list[Problem]:
     """Non-executed code blocks that define a function or class the package already has."""
     problems = []
-    for number, kind, line in _blocks(text.splitlines()):
-        language = kind.split()[0].lower() if kind and kind != "prose" else ""
-        if language not in PYTHON_LANGUAGES and _directive(kind) not in {"code-block", "code"}:
+    for block in read(text, extensions).blocks:
+        if block.kind != "code" or not _shows_python(block):
             continue
-        match = re.match(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", line)
-        if match and match.group(1) in definitions:
+        for index, line in enumerate(block.content.splitlines()):
+            match = DEFINITION.match(line)
+            if not (match and match.group(1) in definitions):
+                continue
             name = match.group(1)
             problems.append(
                 Problem(
                     path,
-                    number,
+                    block.line + index,
                     "code block",
                     f"the tested code included from the package: ```{{literalinclude}} "
                     f"../{definitions[name]}``` with :pyobject: {name}",
@@ -206,83 +178,104 @@ def retyped_package_code(text: str, path: str, definitions: dict[str, str]) -> l
     return problems
 
 
-def notation(text: str, path: str, posts: Iterable[str] = ()) -> list[Problem]:
+def notation(
+    text: str,
+    path: str,
+    posts: Iterable[str] = (),
+    extensions: Extensions = None,
+) -> list[Problem]:
     """The series' notation, one across the posts: ``^{\\top}`` for a transpose (``T`` is the
     length of a sequence), ``\\mathcal{L}`` for an example's loss (``L`` is the number of layers),
-    links to another post written ``[Part 3](slug.md)`` (``posts``: the posts' slugs), and
-    ``{eq}`` references not wrapped in parentheses of their own."""
-    links = (
-        re.compile(
-            r"\]\((?P<slug>"
-            + "|".join(re.escape(p) for p in sorted(posts, key=len, reverse=True))
-            + r")(?P<anchor>#[^)]*)?\)"
-        )
-        if posts
-        else None
-    )
-    problems = []
-    for number, kind, line in _blocks(text.splitlines()):
-        if kind not in ("prose", "maths") and _directive(kind) != "math":
-            continue
-        visible = INLINE_CODE.sub(" ", line)
+    in maths and prose; links to another post written ``[Part 3](slug.md)`` (``posts``: the
+    posts' slugs), and ``{eq}`` references not wrapped in parentheses of their own."""
+    reading = read(text, extensions)
+    found: list[tuple[int, int, Problem]] = []  # (line, order, problem), sorted by line
+
+    def add(line: int, problem: Problem) -> None:
+        found.append((line, len(found), problem))
+
+    for first, source in [*_maths(reading), *_prose_lines(reading)]:
         for rule in NOTATION:
-            for match in rule.pattern.finditer(visible):
-                if BIG_OPERATOR_LIMIT.search(visible[: match.start()]):
+            for match in rule.pattern.finditer(source):
+                if BIG_OPERATOR_LIMIT.search(source[: match.start()]):
                     continue  # \\sum_{t=1}^{T}: a limit, not a transpose
-                problems.append(
+                line = first + source.count("\n", 0, match.start())
+                add(
+                    line,
                     Problem(
                         path,
-                        number,
+                        line,
                         rule.name,
                         rule.expected,
-                        f"'{match.group(0)}' in: {line.strip()[:80]}",
+                        f"'{match.group(0)}' in: {reading.quote(line)[:80]}",
                         rule.fix,
                         where="notation",
-                    )
+                    ),
                 )
-        if kind == "prose":
-            for match in PARENTHESISED_EQ.finditer(line):
-                problems.append(
-                    Problem(
-                        path,
-                        number,
-                        "equation reference",
-                        "{eq}`label` alone (it prints its own parentheses, e.g. (3.10))",
-                        f"'{match.group(0)}' …, which reads ((3.10))",
-                        "Delete the parentheses around the reference.",
-                        where="notation",
+    slugs = set(posts)
+    for spans in reading.inlines:
+        for before, span in zip([None, *spans], spans):
+            if span.type == "myst_role" and span.token.meta.get("name") == "eq":
+                if before is not None and before.type == "text" and before.content.endswith("("):
+                    add(
+                        span.line,
+                        Problem(
+                            path,
+                            span.line,
+                            "equation reference",
+                            "{eq}`label` alone (it prints its own parentheses, e.g. (3.10))",
+                            f"'({{eq}}`{span.content}`' …, which reads ((3.10))",
+                            "Delete the parentheses around the reference.",
+                            where="notation",
+                        ),
                     )
-                )
-        if links is not None and kind == "prose":
-            for match in links.finditer(visible):
-                problems.append(
-                    Problem(
-                        path,
-                        number,
-                        "link to a post",
-                        f"the post's file name, [...]({match['slug']}.md{match['anchor'] or ''})",
-                        f"'{match.group(0)[1:]}' without '.md'",
-                        f"Add '.md' after '{match['slug']}'.",
-                        where="notation",
+            elif span.type == "link_open" and span.token.markup != "autolink":
+                href = str(span.token.attrs.get("href", ""))
+                slug, hash_, anchor = href.partition("#")
+                if slug in slugs:
+                    add(
+                        span.line,
+                        Problem(
+                            path,
+                            span.line,
+                            "link to a post",
+                            f"the post's file name, [...]({slug}.md{hash_}{anchor})",
+                            f"'({href})' without '.md'",
+                            f"Add '.md' after '{slug}'.",
+                            where="notation",
+                        ),
                     )
-                )
-    return problems
+    return [problem for _, _, problem in sorted(found, key=lambda item: item[:2])]
 
 
 def check_post(
-    text: str, path: str, definitions: dict[str, str], posts: Iterable[str] = ()
+    text: str,
+    path: str,
+    definitions: dict[str, str],
+    posts: Iterable[str] = (),
+    extensions: Extensions = None,
 ) -> list[Problem]:
-    """Every content check for one post (``posts``: the slugs of the posts beside it)."""
+    """Every content check for one post (``posts``: the slugs of the posts beside it;
+    ``extensions``: the MyST extensions the site enables, or MyST's whole configuration). The
+    post is parsed once; the checks share its tokens."""
     return [
-        *retyped_package_code(text, path, definitions),
-        *unglued_numbers(text, path),
-        *notation(text, path, posts),
+        *retyped_package_code(text, path, definitions, extensions),
+        *unglued_numbers(text, path, extensions),
+        *notation(text, path, posts, extensions),
     ]
 
 
-def check_posts(paths: Iterable[Path], root: Path, package_dir: Path) -> list[Problem]:
-    """Run :func:`check_post` over files (used by the tests and ``python -m ddl_site check``)."""
+def check_posts(
+    paths: Iterable[Path],
+    root: Path,
+    package_dir: Path,
+    extensions: Extensions = None,
+) -> list[Problem]:
+    """Run :func:`check_post` over files (used by the tests and ``python -m ddl_site check``),
+    with the MyST extensions of the site's ``_config.yml`` unless ``extensions`` are given."""
     definitions = package_definitions(package_dir, root)
+    if extensions is None:
+        extensions = site_extensions(root)
     problems = []
     for path in paths:
         problems += check_post(
@@ -290,6 +283,7 @@ def check_posts(paths: Iterable[Path], root: Path, package_dir: Path) -> list[Pr
             path.relative_to(root).as_posix(),
             definitions,
             sibling_posts(path),
+            extensions,
         )
     return problems
 

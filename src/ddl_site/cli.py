@@ -1,5 +1,5 @@
-"""``python -m ddl_site``: start a new post, check every post's front matter, or rewrite the
-notebooks that Colab and Binder open.
+"""``python -m ddl_site``: start a new post, check every post (front matter and body), or
+rewrite the notebooks that Colab and Binder open.
 
 python -m ddl_site new "Title" --part 12 [--slug SLUG] [--date YYYY-MM-DD] [--series NAME] [--image]
 python -m ddl_site check
@@ -16,8 +16,10 @@ from pathlib import Path
 
 import yaml
 
+from . import checks
 from .frontmatter import (
     Problem,
+    check_no_repeated_title,
     check_series,
     parse_date,
     parse_part,
@@ -25,6 +27,7 @@ from .frontmatter import (
     slugify,
     split_front_matter,
 )
+from .myst_tokens import site_extensions
 from .site_config import ConfigSource, baseurl_problem, giscus_problems
 
 POSTS_DIR = "book"
@@ -337,15 +340,26 @@ def _plural(count: int, noun: str) -> str:
 
 
 def check(root: Path) -> int:
-    """Check every post's front matter and the site's configuration without building; print
-    the problems, return their count."""
+    """Check every post (its front matter, then, as the build does, its body: typed numbers,
+    retyped package code, notation, a repeated title) and the site's configuration without
+    building; print the problems, return their count."""
     problems = config_problems(root)
+    sphinx_config = (_config(root)[1].get("sphinx") or {}).get("config") or {}
+    package_dir = root / sphinx_config.get("ddl_package_dir", "src/ddl")
+    definitions = checks.package_definitions(package_dir, root) if package_dir.is_dir() else {}
+    extensions = site_extensions(root)
     posts = []
     for path in sorted((root / POSTS_DIR).glob("*.md")):
         rel = path.relative_to(root).as_posix()
-        reading = read_post(path.read_text(encoding="utf-8"), rel, exists=_exists(root))
+        text = path.read_text(encoding="utf-8")
+        reading = read_post(text, rel, exists=_exists(root))
         problems += reading.problems
-        posts += [reading.post] if reading.post else []
+        if reading.post:
+            posts.append(reading.post)
+            problems += check_no_repeated_title(text, reading.post, extensions)
+            problems += checks.check_post(
+                text, rel, definitions, checks.sibling_posts(path), extensions
+            )
     problems += check_series(posts)
     if (root / POSTS_DIR).is_dir():  # the lead-image scripts, checked as the build checks them
         from .lead_images import find_drawings
@@ -394,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also write book/<slug>.image.py, a script drawing the post's lead image",
     )
-    commands.add_parser("check", help="check every post's front matter")
+    commands.add_parser("check", help="check every post's front matter and body")
     commands.add_parser(
         "notebooks", help="rewrite book/<slug>.ipynb, the notebooks Colab and Binder open"
     )

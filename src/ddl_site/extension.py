@@ -144,9 +144,10 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     reading = frontmatter.read_post(source[0], path, exists=lambda p: (srcdir / p).is_file())
     problems = list(reading.problems)
     if reading.post is not None:
-        problems += frontmatter.check_no_repeated_title(source[0], reading.post)
+        myst = getattr(app.env, "myst_config", None)  # the configuration MyST parses with
+        problems += frontmatter.check_no_repeated_title(source[0], reading.post, myst)
         problems += checks.check_post(
-            source[0], path, _package_definitions(app), checks.sibling_posts(srcdir / path)
+            source[0], path, _package_definitions(app), checks.sibling_posts(srcdir / path), myst
         )
     if problems:  # logged with every other problem once all pages are read
         app.env.ddl_problems.setdefault(docname, []).extend(problems)

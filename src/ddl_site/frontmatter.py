@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from .myst_tokens import Extensions, read
+
 #: Fields a post's front matter may hold, and what each must be.
 POST_FIELDS: dict[str, str] = {
     "series": "the series' name, e.g. Demystifying Deep Learning",
@@ -577,32 +579,16 @@ def _downstream_source(text: str, span: int, nodes: dict[str, yaml.Node]) -> str
     return "".join(["---\n", *body_lines, *["#\n"] * padding, "---\n", *lines[span:]])
 
 
-def level_one_headings(text: str) -> list[tuple[int, str]]:
-    """(line, text) of each ``# heading`` in the body, outside code fences and front matter."""
-    found = []
-    fence: str | None = None
-    try:
-        _, span = split_front_matter(text)
-    except ValueError:
-        span = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if number <= span:
-            continue
-        stripped = line.lstrip()
-        marker = re.match(r"^(`{3,}|~{3,})", stripped)
-        if marker:
-            if fence is None:
-                fence = marker.group(1)
-            elif stripped.startswith(fence) and not stripped[len(fence) :].strip():
-                fence = None
-            continue
-        if fence is None and re.match(r"^ {0,3}# +\S", line):
-            found.append((number, line.strip()[1:].strip()))
-    return found
+def level_one_headings(text: str, extensions: Extensions = None) -> list[tuple[int, str]]:
+    """(line, text) of each level-1 heading in the body (``# Title`` or ``Title`` over
+    ``===``), as MyST parses the page with ``extensions`` (the site's by default): a ``#`` line
+    in a code block, in maths or in the front matter is no heading."""
+    return [(h.line, h.text) for h in read(text, extensions).headings if h.level == 1]
 
 
-def check_no_repeated_title(text: str, post: Post) -> list[Problem]:
-    """A post's title is its heading; the body must not add another level-1 heading."""
+def check_no_repeated_title(text: str, post: Post, extensions: Extensions = None) -> list[Problem]:
+    """A post's title is its heading; the body must not add another level-1 heading
+    (``extensions``: the MyST extensions the site enables, or MyST's whole configuration)."""
     return [
         Problem(
             post.path,
@@ -612,7 +598,7 @@ def check_no_repeated_title(text: str, post: Post) -> list[Problem]:
             f"a level-1 heading '# {heading}' in the body",
             "Remove it, or make it a ## section.",
         )
-        for line, heading in level_one_headings(text)
+        for line, heading in level_one_headings(text, extensions)
     ]
 
 

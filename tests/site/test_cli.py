@@ -219,3 +219,15 @@ def test_the_new_post_builds_strictly(site):
     assert parts == ["Part 0: Demystifying Deep Learning Primer", "Part 12: A scaffolded post"]
     assert "a-scaffolded-post.html" in (html / "atom.xml").read_text()
     assert (html / "demystifying-deep-learning/a-scaffolded-post/index.html").is_file()
+
+
+def test_check_reads_the_body_as_the_build_does(site, capsys):
+    part_0 = site / PART_0
+    text = part_0.read_text(encoding="utf-8")
+    part_0.write_text(text + "\nThe loss fell to 0.25.\n\n# Again\n", encoding="utf-8")
+    lines = len(text.splitlines())
+    assert main(["--root", str(site), "check"]) == 1
+    err = capsys.readouterr().err
+    assert f"{PART_0}:{lines + 4}: front matter field 'title'" in err
+    assert f"{PART_0}:{lines + 2}: post body 'number in prose'" in err
+    assert err.endswith("1 post and _config.yml checked: 2 problems\n")

@@ -164,6 +164,36 @@ def test_repeated_title_ignores_code_comments():
     assert frontmatter.check_no_repeated_title(text, post) == []
 
 
+HEAD = "---\nseries: S\ntitle: T\npart: 1\ndate: 2018-01-01\n---\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ":::{code-block} python\n# comment\n:::\n",
+        "````markdown\n```\n# a heading in an example\n```\n````\n",
+        "Some code:\n\n    # comment\n    x = 1\n",
+        "$$\n# x\n$$\n",
+        "## A section\n\n#not-a-heading, a tag\n",
+    ],
+)
+def test_what_myst_does_not_read_as_a_heading_is_not_a_repeated_title(body):
+    post = read_post(HEAD + body, "p.md").post
+    assert frontmatter.check_no_repeated_title(HEAD + body, post) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "heading"),
+    [
+        ("Intro.\n\n# Again\n", (9, "Again")),
+        ("Intro.\n\nAgain\n=====\n", (9, "Again")),
+        (":::{note}\n# Again #\n:::\n", (8, "Again")),
+    ],
+)
+def test_a_level_one_heading_as_myst_reads_it_is_a_repeated_title(body, heading):
+    assert frontmatter.level_one_headings(HEAD + body) == [heading]
+
+
 def _post(path="book/a.md", **kw):
     values = {"title": "A", "date": dt.datetime(2018, 7, 25), "series": "S", "part": 0}
     values.update(kw)
