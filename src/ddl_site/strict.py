@@ -215,6 +215,7 @@ def check_read(app: Sphinx, env) -> list[str]:
     if recorder is not None:
         every += recorder.elsewhere
         recorder.elsewhere = []
+    every = list(dict.fromkeys(every))  # a record logged again (parallel reading) counts once
     if every:
         for docname in _problems(env):
             _remove_page(app, docname)
