@@ -20,6 +20,8 @@ from . import (
     lead_images,
     notebooks,
     numbering,
+    streams,
+    strict,
     stylesheets,
     wheel,
 )
@@ -28,6 +30,8 @@ __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    strict.setup(app)  # a warning that means a wrong or incomplete page fails the build
+    streams.setup(app)  # printed output as printed, however the kernel cut it: same every build
     lead_images.setup(app)
     execution.setup(app)
     extension.setup(app)  # the blog: front matter, header, series box, index, feed, old URLs

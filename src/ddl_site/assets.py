@@ -20,11 +20,13 @@
   and ``templates/search.html`` pass them to the ``defer_scripts`` filter.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
   their buttons), and their frame and slider are named: the frame takes the alt text its cell
-  gives (``mystnb: image: alt:``, as a figure's), else a generic one.
+  gives (``mystnb: image: alt:``, as a figure's), else a generic one. Their element ids, random
+  in matplotlib's HTML, are digests of the player, so two builds write the same page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from pathlib import Path
@@ -43,6 +45,8 @@ ANIMATION_CDN = re.compile(
     r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/font-awesome/[^"]*">\s*'
 )
 ANIMATION_IMG = re.compile(r'<img id="(_anim_img\w+)">')
+# The id matplotlib's HTMLWriter gives a player (``uuid4().hex``), as its frame's id shows it.
+ANIMATION_ID = re.compile(r'<img id="_anim_img([0-9a-f]{32})"')
 ANIMATION_SLIDER = re.compile(r'<input id="(_anim_slider\w+)" type="range"')
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*)</script>", re.DOTALL)
 LITERAL = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|true|false|null|-?\d+(?:\.\d+)?)"""
@@ -150,21 +154,40 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         context["body"] = body
 
 
+def stable_animation_ids(text: str, taken: set[str]) -> str:
+    """``text`` with each of its animations' random ids (matplotlib draws one from ``uuid4``
+    for every player) replaced by a digest of the player's own HTML, so that two builds of
+    the same animation write the same page. ``taken`` holds the ids already used in the page
+    (two identical players in one page get different ids); the new ones are added to it."""
+    for old in dict.fromkeys(ANIMATION_ID.findall(text)):
+        digest = hashlib.sha256(text.replace(old, "").encode("utf-8"))
+        new = digest.hexdigest()[:32]
+        while new in taken:
+            digest.update(b"again")
+            new = digest.hexdigest()[:32]
+        taken.add(new)
+        text = text.replace(old, new)
+    return text
+
+
 def describe_animations(app: Sphinx, doctree) -> None:
-    """Give an animation's frame the alt text of its cell's ``mystnb: image: alt:``."""
+    """Give each animation player stable ids (:func:`stable_animation_ids`), and its frame the
+    alt text of its cell's ``mystnb: image: alt:``."""
     from docutils import nodes
 
+    taken: set[str] = set()
     for raw in list(doctree.findall(nodes.raw)):
         if "_anim_img" not in raw.astext():
             continue
+        text = stable_animation_ids(raw.astext(), taken)
         cell = raw.parent
         while cell is not None and "cell_metadata" not in cell.attributes:
             cell = cell.parent
         alt = ((cell or {}).get("cell_metadata", {}).get("mystnb", {}).get("image", {})).get("alt")
         if alt:
             described = html.escape(" ".join(alt.split())).replace("\\", "\\\\")
-            text = ANIMATION_IMG.sub(rf'<img id="\1" alt="{described}">', raw.astext())
-            raw.parent.replace(raw, nodes.raw("", text, format=raw.get("format", "html")))
+            text = ANIMATION_IMG.sub(rf'<img id="\1" alt="{described}">', text)
+        raw.parent.replace(raw, nodes.raw("", text, format=raw.get("format", "html")))
 
 
 def written_pages(outdir: Path) -> list[Path]:
