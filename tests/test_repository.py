@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from sitebuild import REPO
 
@@ -43,7 +44,7 @@ def test_readme_build_command_installs_from_the_lock_and_builds_into_build_html(
     build = [c for c in readme_commands() if "jupyter-book build" in c]
     assert len(build) == 1
     assert "pip install --require-hashes -r requirements.txt && " in build[0]
-    assert "pip install --no-deps -e . && " in build[0]
+    assert "pip install --no-deps --no-build-isolation -e . && " in build[0]
     assert " -W" in build[0]
 
 
@@ -51,7 +52,7 @@ def test_readme_test_command_installs_from_the_test_lock():
     tests = [c for c in readme_commands() if "pytest" in c]
     assert len(tests) == 1
     assert "pip install --require-hashes -r requirements-test.txt && " in tests[0]
-    assert "pip install --no-deps -e . && " in tests[0]
+    assert "pip install --no-deps --no-build-isolation -e . && " in tests[0]
 
 
 def canonical(name: str) -> str:
@@ -153,6 +154,16 @@ def test_the_site_lock_holds_the_packages_dependencies():
     for requirement in project["dependencies"]:
         name = canonical(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
         assert name in site, f"pyproject.toml needs {name}; add it to requirements.in and re-lock"
+
+
+def test_the_site_lock_holds_the_packages_build_backend():
+    """README installs src/ with --no-build-isolation: with the locked setuptools."""
+    build_system = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]
+    site = lock("requirements.txt")
+    for requirement in map(Requirement, build_system["requires"]):
+        name = canonical(requirement.name)
+        assert name in site, f"pyproject.toml builds with {name}: pin it in requirements.in"
+        assert requirement.specifier.contains(site[name].version), (requirement, site[name])
 
 
 def test_test_only_packages_stay_out_of_the_site_lock():
