@@ -192,6 +192,14 @@ def test_drift_workflow_builds_with_readmes_build_command():
     assert any(run.startswith("bash .ci/newest") for run in newest)
 
 
+@pytest.mark.parametrize("script", ["run", "newest"])
+def test_ci_scripts_parse(script):
+    result = subprocess.run(
+        ["bash", "-n", str(REPO / ".ci" / script)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_dependabot_watches_both_inputs_npm_and_the_actions():
     config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
     ecosystems = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
