@@ -239,6 +239,7 @@ def test_traced_kernel_spec_runs_the_tracer_instead_of_ipykernel_launcher():
 
 TRACED_SCRIPT = """
 import importlib, json, os, runpy, sys
+import earlydist  # as a .pth hook of site would: before the kernel, so not the post's
 tracer = runpy.run_path(sys.argv[1])["Tracer"](sys.argv[2])
 sys.addaudithook(tracer.audit)
 tracer.start_cells()
@@ -268,6 +269,9 @@ def test_tracer_records_what_a_python_loaded_and_read(tmp_path):
             "fakedist/__init__.py": "",
             "fakedist-1.2.dist-info/METADATA": "Metadata-Version: 2.1\nName: fakedist\nVersion: 1.2\n",
             "fakedist-1.2.dist-info/top_level.txt": "fakedist\n",
+            "earlydist/__init__.py": "",
+            "earlydist-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: earlydist\nVersion: 1.0\n",
+            "earlydist-1.0.dist-info/top_level.txt": "earlydist\n",
         },
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(outside)])}
@@ -295,6 +299,7 @@ def test_tracer_records_what_a_python_loaded_and_read(tmp_path):
     assert trace["sources"]["data/input.txt"] == ex.file_hash(root / "data/input.txt")
     assert trace["distributions"]["fakedist"] == "1.2"
     assert "numpy" not in trace["distributions"]  # installed, but not imported
+    assert "earlydist" not in trace["distributions"]
     assert trace["absent"] == ["not_installed_anywhere"]
     assert trace["files"] == {}
     assert trace["python"].split()[-1] == ".".join(map(str, sys.version_info[:3]))

@@ -22,7 +22,8 @@ by ``DDL_EXECUTION_TRACE``:
     under the root, and of the files read there (``__pycache__`` excluded);
 ``distributions``
     ``{name: version}`` of the distributions that provide the other modules in ``sys.modules``
-    (the kernel's own, such as ipykernel, included), found with
+    (the kernel's own, such as ipykernel, included; not those the interpreter loaded before
+    this file ran, such as setuptools' ``.pth`` hook, which any Python loads), found with
     :func:`importlib.metadata.packages_distributions`; standard library modules are covered by
     the Python version;
 ``files``
@@ -76,6 +77,9 @@ class Tracer:
         self.written: set[str] = set()  # ... and for writing
         self.looked_for: set[str] = set()  # top-level modules the cells' imports looked for
         self.cells_started = False  # the kernel's own start-up looks for optional modules too
+        # What the interpreter loaded before the kernel existed (site's .pth hooks, such as
+        # setuptools' _distutils_hack): any Python loads it, whatever it runs.
+        self.preloaded = set(sys.modules)
         self._modules: dict[str, tuple[str, str] | None] = {}  # by name: (kind, key)
         self._hashes: dict[str, tuple[int, int, str]] = {}
         self._owners: dict[str, list[str]] | None = None
@@ -153,7 +157,7 @@ class Tracer:
     def _classify(self, name: str, module) -> tuple[str, str] | None:
         """``("source", real path)`` under the root, ``("distribution", top-level name)``,
         ``("file", real path)`` for a module no distribution provides, or ``None``."""
-        if name in ("__main__", "__mp_main__"):
+        if name in ("__main__", "__mp_main__") or name in self.preloaded:
             return None
         top = name.partition(".")[0]
         file = getattr(module, "__file__", None)
