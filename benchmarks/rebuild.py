@@ -1,23 +1,34 @@
-"""What a rebuild of the site costs: clean, no-op, after editing a post, after editing a module.
+"""What a rebuild of the site costs, and which posts it re-executes, after each kind of change.
 
 Copies the repository (without ``.venv``, ``_build`` and ``.git``; ``node_modules`` is linked,
-not copied) into a temporary folder and builds the copy four times with the same command as the
-README, with ``PYTHONPATH`` pointing at the copy's ``src`` so that its ``ddl`` and ``ddl_site``
-are the ones imported and edits never touch the real tree:
+not copied) into a temporary folder and builds the copy again and again with the same command as
+the README, with ``PYTHONPATH`` pointing at the copy's ``src`` (so that its ``ddl`` and
+``ddl_site`` are the ones imported and edits never touch the real tree) and then at an empty
+folder, ``extra``, that stands for the environment's site-packages: packages are installed there
+(``pip install --target``), never into the environment itself. Before the first build, one post
+of the copy gets a last code cell that imports, by a computed name
+(``importlib.import_module(f"ddl.{name}")``, which no static analysis can follow), a module of
+``ddl`` the post does not otherwise import, and reads a data file beside the post. The builds:
 
 1. a clean build;
 2. a rebuild with no change (goal: under 5 s, executing nothing);
-3. a rebuild after editing one post (a code cell if any post has one, else its prose);
-4. a rebuild after editing one module of ``src/ddl`` (goal: executes only the posts that
-   import it, directly or through other modules; the posts expected are computed statically
-   and printed beside the posts executed).
+3. after editing one post (a code cell if any post has one, else its prose): that post;
+4. after editing one module of ``src/ddl``: the posts that import it (computed statically);
+5. after installing two unrelated distributions (feedparser, beautifulsoup4): none;
+6. after installing another version of matplotlib (3.11.1, which then shadows the
+   environment's): the posts whose code, or the ``ddl`` modules it imports, imports matplotlib;
+7. after editing the data file: the post that reads it;
+8. after editing the module imported by a computed name: that post (and any that import the
+   module statically);
+9. with ``--readme-sequence``, after ``pip install -r requirements-test.txt`` into the running
+   environment (README's test command, after its build command): none. This one changes the
+   environment the benchmark runs in: use a throwaway one.
 
 Prints the time of each build and the posts it executed, with the reasons the log gave.
 
-    .venv/bin/python benchmarks/rebuild.py [--committed] [--keep]
+    .venv/bin/python benchmarks/rebuild.py [--committed] [--keep] [--readme-sequence]
 
-Exits non-zero if a build fails, the no-op rebuild executes anything, or the module edit
-executes a post other than those expected.
+Exits non-zero if a build fails or executes other posts than those expected.
 """
 
 from __future__ import annotations
@@ -84,9 +95,10 @@ class Step:
     problems: list[str]  # the build's warnings and errors, when it failed
 
 
-def build(site: Path, label: str) -> Step:
+def build(site: Path, label: str, extra: Path | None = None) -> Step:
     """Build the copy with the README's command; time it and read its log."""
-    env = {**os.environ, "PYTHONPATH": str(site / "src"), "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+    path = os.pathsep.join(str(p) for p in (site / "src", extra) if p)
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
     command = [str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going", "."]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -165,6 +177,45 @@ def importers(site: Path, posts: list[Path]) -> dict[str, list[str]]:
     return found
 
 
+PROBE_DATA = "benchmark-probe.txt"
+
+
+def add_probe(post: Path, module: str) -> None:
+    """Give ``post`` a last code cell that imports ``ddl.<module>`` by a computed name and reads
+    a data file beside the post, and write that file."""
+    cell = (
+        "\n```{code-cell} python\n"
+        "import importlib\n"
+        f"probe_name = {module!r}\n"
+        'probe_module = importlib.import_module(f"ddl.{probe_name}")\n'
+        f"with open({PROBE_DATA!r}, encoding='utf-8') as probe_file:\n"
+        "    probe_data = probe_file.read()\n"
+        "```\n"
+    )
+    post.write_text(post.read_text(encoding="utf-8") + cell, encoding="utf-8")
+    (post.parent / PROBE_DATA).write_text("1 2 3\n", encoding="utf-8")
+
+
+def imports_matplotlib(site: Path, post: Path) -> bool:
+    """Whether a post's code, or a ``ddl`` module it imports, imports matplotlib (statically)."""
+    from ddl_site.execution import code_dependencies, find_modules, imported_names
+
+    modules = find_modules({"ddl": site / "src" / "ddl"})
+    cells = code_cells(post)
+    sources = cells + [
+        modules[m].path.read_text(encoding="utf-8") for m in code_dependencies(cells, modules)
+    ]
+    return any("matplotlib" in imported_names(code, cell=True) for code in sources)
+
+
+def pip_install(*arguments: str, cwd: Path | None = None) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", *arguments],
+        check=True,
+        cwd=cwd,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
@@ -173,19 +224,34 @@ def main() -> int:
         action="store_true",
         help="copy the last commit's files instead of the working tree",
     )
+    parser.add_argument(
+        "--readme-sequence",
+        action="store_true",
+        help="last, install requirements-test.txt into the running environment and rebuild",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ddl-rebuild-"))
     site = copy_repository(work / "site", committed=args.committed)
+    extra = work / "extra"
+    extra.mkdir()
     posts = toc_posts(site)
     with_code = [p for p in posts if code_cells(p)]
     print(f"copy: {site}")
     print(f"pages in _toc.yml: {len(posts)}, with code cells: {len(with_code)}")
+    users = importers(site, posts)
+    # The probe imports, by a computed name, a module its post does not import (statically),
+    # the one the fewest other posts import.
+    probe = with_code[-1]
+    probe_shown = str(probe.relative_to(site))
+    candidates = [m for m, p in users.items() if probe_shown not in p and "__" not in m]
+    probed = min(candidates, key=lambda m: (len(users[m]), m))
+    add_probe(probe, Path(probed).stem)
 
     rows: list[Step] = []
     problems: list[str] = []
 
     def step(label: str, expected: list[str] | None = None) -> None:
-        row = build(site, label)
+        row = build(site, label, extra)
         rows.append(row)
         if row.returncode != 0:
             shown = "\n    ".join(row.problems[:12]) or "(no warning in the log)"
@@ -212,7 +278,6 @@ def main() -> int:
         )
         step(f"edit the prose of {post.relative_to(site)}", expected=[])
 
-    users = importers(site, posts)
     imported = {m: p for m, p in users.items() if p and not m.endswith("__init__.py")}
     # The module imported by the fewest posts (but some), to show that the others are spared.
     module = (
@@ -223,6 +288,27 @@ def main() -> int:
         path.read_text(encoding="utf-8") + "\n# edited by the benchmark\n", encoding="utf-8"
     )
     step(f"edit {module}", expected=users.get(module, []))
+
+    pip_install("--no-deps", "--target", str(extra), "feedparser", "beautifulsoup4")
+    step("install feedparser, beautifulsoup4", expected=[])
+
+    plotting = [str(p.relative_to(site)) for p in with_code if imports_matplotlib(site, p)]
+    pip_install("--no-deps", "--target", str(extra), "matplotlib==3.11.1")
+    step("install matplotlib 3.11.1 (shadows the env's)", expected=plotting)
+
+    data = probe.parent / PROBE_DATA
+    data.write_text("1 2 3 4\n", encoding="utf-8")
+    step(f"edit {data.relative_to(site)}", expected=[probe_shown])
+
+    path = site / probed
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n# edited by the benchmark\n", encoding="utf-8"
+    )
+    step(f"edit {probed} (computed-name import)", expected=sorted({probe_shown, *users[probed]}))
+
+    if args.readme_sequence:
+        pip_install("-r", "requirements-test.txt", cwd=site)
+        step("pip install -r requirements-test.txt", expected=[])
 
     print(
         f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
@@ -238,6 +324,7 @@ def main() -> int:
     print()
     importing = ", ".join(users.get(module, [])) or "none"
     print(f"module edited: {module}; posts that import it (static analysis): {importing}")
+    print(f"{probe_shown} imports {probed} by a computed name and reads {PROBE_DATA}")
     no_op = rows[1]
     print(
         f"no-op rebuild: {no_op.seconds:.1f} s wall, {no_op.cpu:.1f} s CPU "

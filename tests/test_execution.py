@@ -1,8 +1,10 @@
-"""Posts re-execute exactly when what they import, or what they run on, changes.
+"""Posts re-execute exactly when what they loaded as they ran, or their code, changes.
 
-The first half tests the dependency analysis of :mod:`ddl_site.execution` as plain functions;
-the second builds tiny sites, whose posts import a tiny package in the same temporary folder,
-again and again, and checks which posts each rebuild executed and what the log said why.
+The first half tests the dependency analysis of :mod:`ddl_site.execution` and the kernel-side
+tracer (:mod:`ddl_site.tracer`, in a Python of its own) as plain functions; the second builds
+tiny sites, whose posts import a tiny package in the same temporary folder and a fake
+distribution in a temporary site-packages, again and again, and checks which posts each rebuild
+executed and what the log said why.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -202,6 +206,105 @@ def test_manifest_round_trips_and_an_unreadable_one_is_empty(tmp_path):
     assert ex.read_manifest(tmp_path / "absent.json") == ({}, set())
 
 
+def test_stale_reason_names_distributions_and_modules_now_found():
+    old = ex.Fingerprint("n", {}, {"Python": "3"}, {"numpy": "2.4.6"}, {}, ["fast"], traced=True)
+    same = ex.Fingerprint("n", {}, {"Python": "3"}, {"numpy": "2.4.6"}, {}, ["fast"], traced=True)
+    assert ex.stale_reason(old, same) is None
+    same.distributions["numpy"] = "2.4.7"
+    assert ex.stale_reason(old, same) == "numpy 2.4.6 → 2.4.7"
+    same.distributions["numpy"] = ex.MISSING
+    assert ex.stale_reason(old, same) == "numpy 2.4.6 is no longer installed"
+    found = ex.Fingerprint("n", {}, {"Python": "3"}, {"numpy": "2.4.6"}, {}, [], traced=True)
+    assert ex.stale_reason(old, found) == (
+        "fast is now importable (looked for, not found, when it ran)"
+    )
+    untraced = ex.Fingerprint("n", {}, {"Python": "3"})
+    assert ex.stale_reason(untraced, same) == "its kernel is now traced"
+
+
+def test_traced_kernel_spec_runs_the_tracer_instead_of_ipykernel_launcher():
+    spec = {
+        "argv": ["/py/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3",
+        "language": "python",
+        "env": {"A": "1"},
+    }
+    traced = ex.traced_kernel_spec(spec, "/src/ddl_site/tracer.py")
+    assert traced == {
+        **spec,
+        "argv": ["/py/bin/python", "/src/ddl_site/tracer.py", "-f", "{connection_file}"],
+    }
+    assert ex.traced_kernel_spec({"argv": ["R", "--slave", "-f", "{connection_file}"]}) is None
+
+
+TRACED_SCRIPT = """
+import importlib, json, os, runpy, sys
+import earlydist  # as a .pth hook of site would: before the kernel, so not the post's
+tracer = runpy.run_path(sys.argv[1])["Tracer"](sys.argv[2])
+sys.addaudithook(tracer.audit)
+tracer.start_cells()
+os.chdir(sys.argv[2])
+import tinypkg.base
+mod = importlib.import_module("tiny" + "pkg.other")
+open("data/input.txt").read()
+open("data/output.txt", "w").write("x")
+open("data/both.txt", "w").write("x")
+open("data/both.txt").read()
+open(os.path.join(sys.argv[3], "elsewhere.txt")).read()
+import fakedist
+try:
+    import not_installed_anywhere
+except ImportError:
+    pass
+print(json.dumps(tracer.snapshot()))
+"""
+
+
+def test_tracer_records_what_a_python_loaded_and_read(tmp_path):
+    root = write(tmp_path / "root", {**TINY, "data/input.txt": "1 2 3\n", "unread.txt": ""})
+    outside = write(
+        tmp_path / "outside",
+        {
+            "elsewhere.txt": "",
+            "fakedist/__init__.py": "",
+            "fakedist-1.2.dist-info/METADATA": "Metadata-Version: 2.1\nName: fakedist\nVersion: 1.2\n",
+            "fakedist-1.2.dist-info/top_level.txt": "fakedist\n",
+            "earlydist/__init__.py": "",
+            "earlydist-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: earlydist\nVersion: 1.0\n",
+            "earlydist-1.0.dist-info/top_level.txt": "earlydist\n",
+        },
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(outside)])}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            TRACED_SCRIPT,
+            str(Path(ex.__file__).with_name("tracer.py")),
+            str(root),
+            str(outside),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    trace = json.loads(result.stdout)
+    assert set(trace["sources"]) == {
+        "tinypkg/__init__.py",
+        "tinypkg/base.py",
+        "tinypkg/other.py",
+        "data/input.txt",
+    }
+    assert trace["sources"]["data/input.txt"] == ex.file_hash(root / "data/input.txt")
+    assert trace["distributions"]["fakedist"] == "1.2"
+    assert "numpy" not in trace["distributions"]  # installed, but not imported
+    assert "earlydist" not in trace["distributions"]
+    assert trace["absent"] == ["not_installed_anywhere"]
+    assert trace["files"] == {}
+    assert trace["python"].split()[-1] == ".".join(map(str, sys.version_info[:3]))
+
+
 # --------------------------------------------------------------------------------------------
 # Builds of a tiny site
 # --------------------------------------------------------------------------------------------
@@ -328,10 +431,11 @@ def test_rebuilds_execute_exactly_the_posts_whose_inputs_changed(tmp_path, monke
     assert executed == ["direct", "other"], build.log[-5000:]
     assert reasons == {"other": "tinypkg/other.py changed", "direct": "its code cells changed"}
 
+    # The posts' kernels are traced: what they loaded is what counts, not a requirements file.
     site.edit("requirements.txt", "2.4.6", "2.4.7")
     build, executed, reasons = site.build()
-    assert executed == ["direct", "other", "transitive"], build.log[-5000:]
-    assert set(reasons.values()) == {"requirements changed"}
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == [] and reasons == {}
 
     # Edited prose, a new module nobody imports, and a deleted post: nothing to execute.
     site.edit("posts/direct.md", "Some prose.", "Some other prose.")
@@ -381,3 +485,73 @@ def test_a_post_that_fails_fails_again_until_fixed(tmp_path, monkeypatch):
         "posts/fragile",
         "posts/sturdy",
     }
+
+
+def fake_distribution(site_packages: Path, name: str, version: str) -> None:
+    """A distribution as pip leaves it: the package and its metadata folder."""
+    for old in site_packages.glob(f"{name}-*.dist-info"):
+        for file in old.iterdir():
+            file.unlink()
+        old.rmdir()
+    write(
+        site_packages,
+        {
+            f"{name}/__init__.py": f"VERSION = {version!r}\n",
+            f"{name}-{version}.dist-info/METADATA": (
+                f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+            ),
+            f"{name}-{version}.dist-info/top_level.txt": f"{name}\n",
+        },
+    )
+
+
+@pytest.mark.site
+def test_what_the_kernels_loaded_decides_what_re_executes(tmp_path, monkeypatch):
+    site_packages = tmp_path / "site-packages"  # outside the site's root, like a venv's
+    fake_distribution(site_packages, "fakeplot", "1.0")
+    monkeypatch.setenv(
+        "PYTHONPATH",
+        os.pathsep.join(filter(None, [str(site_packages), os.environ.get("PYTHONPATH")])),
+    )
+    site = TinySite(
+        tmp_path,
+        monkeypatch,
+        {
+            "plots": "import fakeplot\nprint(fakeplot.VERSION)",
+            "computed": (
+                "import importlib\nname = 'other'\n"
+                "module = importlib.import_module(f'tinypkg.{name}')\nprint(module.OTHER)"
+            ),
+            "reads": "with open('data.txt') as f:\n    print(f.read())",
+        },
+    )
+    write(site.source, {"posts/data.txt": "first\n"})
+    build, executed, _ = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["computed", "plots", "reads"]
+
+    # Installing a distribution no post imports changes nothing.
+    fake_distribution(site_packages, "unrelated", "1.0")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == [] and reasons == {}
+
+    # A new version of a distribution: the post that imported it, and only it.
+    fake_distribution(site_packages, "fakeplot", "2.0")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["plots"] and reasons == {"plots": "fakeplot 1.0 → 2.0"}
+    assert "2.0" in build.page("posts/plots")
+
+    # A module imported by a computed name, which no static analysis sees.
+    site.edit("tinypkg/other.py", "OTHER = 3", "OTHER = 5")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["computed"] and reasons == {"computed": "tinypkg/other.py changed"}
+
+    # A data file a post read.
+    site.edit("posts/data.txt", "first", "second")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["reads"] and reasons == {"reads": "posts/data.txt changed"}
+    assert "second" in build.page("posts/reads")

@@ -1,35 +1,65 @@
 """Outputs that can never go stale: re-execute exactly the posts whose inputs changed.
 
-jupyter-cache keys a notebook on its code cells only, so an edit to ``src/ddl`` (or to the
-installed packages) would leave old figures and numbers on the site. This module closes the gap.
+jupyter-cache keys a notebook on its code cells only, so an edit to ``src/ddl``, to a data file,
+or to the installed packages would leave old figures and numbers on the site. This module closes
+the gap by recording, as each post runs, what its kernel actually loaded.
 
-For every post that myst-nb executes through the cache, a *fingerprint* is taken before the
-posts are read: the jupyter-cache hash of its code cells, a hash of every package module it
-imports (directly or through other modules of the package, found statically with :mod:`ast`),
-and hashes of the dependency environment (the requirements files' contents, the installed
-distributions' versions, the Python version). A JSON manifest inside the jupyter-cache folder
-keeps the fingerprint each post's cached outputs were made under. On ``env-get-outdated``, a post
-whose fingerprint differs from its recorded one (or that has no recorded one, or no outputs in
-the cache) has its jupyter-cache records removed and is reported as outdated, so that Sphinx
-re-reads it even though its own file did not change, and myst-nb re-executes it; the log says
-which posts and why. Every other post keeps its cached outputs and, if Sphinx has it pickled,
-is not even re-read. On ``build-finished``, whatever the outcome, a post is recorded as current
-only if the jupyter-cache now holds outputs for it, which for a stale post means this build made
-them; a post that failed (or that an earlier failure kept from running) keeps its old
-fingerprint and is marked unsuccessful, so the next build executes it, and fails, again.
+How the kernel is traced. myst-nb executes a post through jupyter-cache and nbclient, which start
+the kernel its notebook names (``python3``) from a kernel spec looked up on ``JUPYTER_PATH``, in
+the environment of the build's process. When some post is to be executed, this module writes,
+for each kernel name those posts use, a copy of the spec that name resolves to whose ``argv``
+runs :mod:`ddl_site.tracer` (a stdlib-only script) instead of ``-m ipykernel_launcher``, into
+``<jupyter cache>/ddl-kernels/kernels/<name>/``, and puts that folder first on ``JUPYTER_PATH``
+for the build. Sphinx's ``source-read`` event, which comes just before myst-nb parses (and so
+executes) a post, sets ``DDL_EXECUTION_TRACE`` to that post's trace file
+(``<jupyter cache>/ddl-traces/<docname>.json``) and ``DDL_EXECUTION_ROOT`` to the book's root;
+the kernel inherits them. The tracer installs an audit hook and, after every cell, writes the
+files under the root the kernel imported or read, the distributions (with versions) of every
+module in its ``sys.modules``, the modules its cells looked for and did not find, and the Python
+version. No cell is added to the posts and their notebooks do not change (jupyter-cache's hash,
+which covers the kernelspec in the notebook's metadata, is the same). Everything is restored at
+``build-finished``.
 
-The dependency analysis is plain functions that know nothing of Sphinx; :func:`setup` at the
-bottom is the only Sphinx glue. Config values (in ``_config.yml`` under ``sphinx.config``):
+The fingerprint of a post's cached outputs is then: the jupyter-cache hash of its code cells;
+``sources``, the sha256 of every file under the root its kernel loaded or read (``__pycache__``
+and an environment inside the root, such as README's ``.venv``, excluded), together with the
+modules of ``src/ddl`` its code imports statically (a cross-check, found with :mod:`ast`);
+``distributions``, ``{name: version}`` of what its kernel imported (the kernel's own ipykernel
+and IPython included); the files of imported modules that no distribution provides; the modules
+it looked for and did not find; and the Python version. A JSON manifest inside the jupyter-cache
+folder keeps each post's fingerprint. On ``env-get-outdated`` each recorded fingerprint is looked
+up again: the same files hashed, the same distributions' versions read with
+:mod:`importlib.metadata`, the missing modules looked for. So installing a package no post
+imports re-executes nothing, and a new version of matplotlib re-executes exactly the posts whose
+kernels imported it. A post whose fingerprint differs from its recorded one (or that has no
+recorded one, or no outputs in the cache) has its jupyter-cache records removed and is reported
+as outdated, so that Sphinx re-reads it even though its own file did not change, and myst-nb
+re-executes it; the log says which posts and why. Every other post keeps its cached outputs and,
+if Sphinx has it pickled, is not even re-read. On ``build-finished``, whatever the outcome, a
+post is recorded as current only if the jupyter-cache now holds outputs for it, which for a stale
+post means this build made them (with its new trace); a post that failed (or that an earlier
+failure kept from running) keeps its old fingerprint and is marked unsuccessful, so the next
+build executes it, and fails, again.
+
+A kernel that is not started by ``-m ipykernel_launcher`` cannot be traced; its posts keep the
+untraced fingerprint: the static imports and hashes of the whole environment (the requirements
+files and every installed distribution), so that any install re-executes them. Not tracked:
+which files a post lists in a folder (only the files it opens), and what a post fetches from the
+network. A manifest from before tracing is not read: the first build executes every post once.
+
+The dependency analysis is plain functions that know nothing of Sphinx; the functions after
+"Sphinx glue" are the only Sphinx glue. Config values (in ``_config.yml`` under
+``sphinx.config``):
 
 ``ddl_execution_packages``
     ``{import name: source folder}`` of the packages whose modules the posts import, folders
-    relative to the book's root. Default ``{"ddl": "src/ddl"}``.
+    relative to the book's root, for the static cross-check. Default ``{"ddl": "src/ddl"}``.
 ``ddl_execution_requirements``
-    Requirements files whose contents (with the files they include via ``-r``/``-c``) are part
-    of the environment fingerprint. Default ``["requirements.txt"]``.
+    For untraced kernels only: requirements files whose contents (with the files they include
+    via ``-r``/``-c``) are part of the environment fingerprint. Default ``["requirements.txt"]``.
 ``ddl_execution_installed``
-    Whether the installed distributions' versions and the Python version are part of the
-    environment fingerprint. Default ``True``.
+    Whether distributions, their versions and the Python version are part of the fingerprint
+    (for untraced kernels, the installed distributions). Default ``True``.
 """
 
 from __future__ import annotations
@@ -48,7 +78,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 MANIFEST_NAME = "ddl-execution.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+MISSING = "missing"
 
 # --------------------------------------------------------------------------------------------
 # The package's modules and the import graph between them
@@ -332,25 +363,64 @@ def environment_fingerprint(
     return parts
 
 
+def distribution_version(name: str) -> str:
+    """The installed version of a distribution, or ``"missing"``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return MISSING
+
+
+def importable(name: str) -> bool:
+    """Whether a top-level module can be found now (without importing it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 @dataclass
 class Fingerprint:
-    """What a post's outputs depend on: its code, the package files it imports, the environment."""
+    """What a post's outputs depend on: its code, the files and distributions it loaded.
+
+    ``traced`` fingerprints come from the post's kernel (see :mod:`ddl_site.tracer`); the others
+    (a kernel that cannot be traced) stand on the static import analysis and on the whole
+    environment, as hashes in ``environment``.
+    """
 
     notebook: str  # jupyter-cache's hash of the code cells (and kernelspec)
-    sources: dict[str, str] = field(default_factory=dict)  # {path: sha256}
-    environment: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # {path under the root: sha256}
+    environment: dict[str, str] = field(default_factory=dict)  # {part: hash or version}
+    distributions: dict[str, str] = field(default_factory=dict)  # {name: version}
+    files: dict[str, str] = field(default_factory=dict)  # {absolute path: sha256}
+    absent: list[str] = field(default_factory=list)  # modules looked for and not found
+    traced: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "notebook": self.notebook,
-            "sources": dict(sorted(self.sources.items())),
+            "traced": self.traced,
             "environment": self.environment,
+            "sources": dict(sorted(self.sources.items())),
+            "distributions": dict(sorted(self.distributions.items())),
+            "files": dict(sorted(self.files.items())),
+            "absent": sorted(self.absent),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fingerprint:
         return cls(
-            str(data["notebook"]), dict(data.get("sources", {})), dict(data.get("environment", {}))
+            str(data["notebook"]),
+            dict(data.get("sources", {})),
+            dict(data.get("environment", {})),
+            dict(data.get("distributions", {})),
+            dict(data.get("files", {})),
+            list(data.get("absent", [])),
+            bool(data.get("traced", False)),
         )
 
 
@@ -360,23 +430,106 @@ def stale_reason(recorded: Fingerprint | None, current: Fingerprint) -> str | No
         return "no successful execution on record"
     if recorded.notebook != current.notebook:
         return "its code cells changed"
+    if recorded.traced != current.traced:
+        return "its kernel is now traced" if current.traced else "its kernel is no longer traced"
     reasons = []
     for part in sorted(set(recorded.environment) | set(current.environment)):
         if recorded.environment.get(part) != current.environment.get(part):
             reasons.append(f"{part} changed")
-    for path in sorted(set(recorded.sources) | set(current.sources)):
-        before, now = recorded.sources.get(path), current.sources.get(path)
+    for name in sorted(set(recorded.distributions) | set(current.distributions)):
+        before, now = recorded.distributions.get(name), current.distributions.get(name)
         if before == now:
             continue
         if before is None:
-            reasons.append(f"{path} is newly imported")
-        elif now is None:
-            reasons.append(f"{path} is no longer imported")
-        elif now == "missing":
-            reasons.append(f"{path} was deleted")
+            reasons.append(f"{name} {now} is newly imported")
+        elif now is None or now == MISSING:
+            reasons.append(f"{name} {before} is no longer installed")
         else:
-            reasons.append(f"{path} changed")
+            reasons.append(f"{name} {before} → {now}")
+    for name in sorted(set(recorded.absent) - set(current.absent)):
+        reasons.append(f"{name} is now importable (looked for, not found, when it ran)")
+    for files in ("sources", "files"):
+        before_files, now_files = getattr(recorded, files), getattr(current, files)
+        for path in sorted(set(before_files) | set(now_files)):
+            before, now = before_files.get(path), now_files.get(path)
+            if before == now:
+                continue
+            if before is None:
+                reasons.append(f"{path} is newly imported")
+            elif now is None:
+                reasons.append(f"{path} is no longer imported")
+            elif now == MISSING:
+                reasons.append(f"{path} was deleted")
+            else:
+                reasons.append(f"{path} changed")
     return ", ".join(reasons) or None
+
+
+def traced_fingerprint(
+    notebook: str, trace: Mapping[str, Any], static: Mapping[str, str], installed: bool = True
+) -> Fingerprint:
+    """The fingerprint of outputs a traced kernel made: what it loaded (see
+    :mod:`ddl_site.tracer`), with the sources the static analysis finds (a cross-check)."""
+    sources = {**dict(trace.get("sources", {})), **static}
+    if not installed:
+        return Fingerprint(notebook, sources, traced=True)
+    return Fingerprint(
+        notebook,
+        sources,
+        {"Python": str(trace.get("python", ""))},
+        dict(trace.get("distributions", {})),
+        dict(trace.get("files", {})),
+        list(trace.get("absent", [])),
+        traced=True,
+    )
+
+
+def current_fingerprint(
+    recorded: Fingerprint,
+    notebook: str,
+    root: Path,
+    static: Mapping[str, str],
+    installed: bool = True,
+    hashes: dict[str, str] | None = None,
+    versions: dict[str, str] | None = None,
+) -> Fingerprint:
+    """What a traced fingerprint is now: the same files, distributions and modules, looked up
+    again (``hashes`` and ``versions`` memoise across posts)."""
+    hashes = {} if hashes is None else hashes
+    versions = {} if versions is None else versions
+
+    def hashed(path: str, file: Path) -> str:
+        if path not in hashes:
+            hashes[path] = file_hash(file)
+        return hashes[path]
+
+    def installed_version(name: str) -> str:
+        if name not in versions:
+            versions[name] = distribution_version(name)
+        return versions[name]
+
+    sources = {path: hashed(path, root / path) for path in recorded.sources}
+    sources.update(static)
+    if not installed:
+        return Fingerprint(notebook, sources, traced=True)
+    return Fingerprint(
+        notebook,
+        sources,
+        {"Python": f"{platform.python_implementation()} {platform.python_version()}"},
+        {name: installed_version(name) for name in recorded.distributions},
+        {path: hashed(path, Path(path)) for path in recorded.files},
+        [name for name in recorded.absent if not importable(name)],
+        traced=True,
+    )
+
+
+def read_trace(path: Path) -> dict[str, Any] | None:
+    """What a traced kernel wrote, or ``None`` if it wrote nothing readable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "sources" in data else None
 
 
 def read_manifest(path: Path) -> tuple[dict[str, Fingerprint], set[str]]:
@@ -416,7 +569,11 @@ class _Post:
     docname: str
     path: Path  # the source file, absolute
     shown: str  # the source file as the log shows it, relative to the book's root
-    fingerprint: Fingerprint
+    fingerprint: Fingerprint  # what its outputs depend on now (if current, its recorded one)
+    kernel: str | None = None
+    static: dict[str, str] = field(default_factory=dict)  # the static analysis's sources
+    fallback: Fingerprint | None = None  # if its kernel, executed, leaves no trace
+    trace: Path | None = None  # where its traced kernel writes what it loaded
 
 
 @dataclass
@@ -427,6 +584,30 @@ class _BuildState:
     unsuccessful: set[str]
     posts: dict[str, _Post]
     stale: dict[str, str]
+    root: Path | None = None
+    traced_kernels: set[str] = field(default_factory=set)
+    environ: dict[str, str | None] = field(default_factory=dict)  # to restore at the end
+
+
+TRACER = Path(__file__).resolve().with_name("tracer.py")
+TRACES = "ddl-traces"  # inside the jupyter-cache folder: one JSON file per executed post
+KERNELS = "ddl-kernels"  # inside the jupyter-cache folder: the traced kernel specs
+
+
+def traced_kernel_spec(spec: Mapping[str, Any], tracer: Path | str = TRACER) -> dict | None:
+    """A copy of a kernel spec that runs ``tracer`` where it ran ``ipykernel_launcher``, or
+    ``None`` if the spec does not start an IPython kernel that way."""
+    argv = [str(a) for a in spec.get("argv", [])]
+    for i in range(len(argv) - 1):
+        if argv[i] == "-m" and argv[i + 1] in ("ipykernel_launcher", "ipykernel"):
+            return {**spec, "argv": [*argv[:i], str(tracer), *argv[i + 2 :]]}
+    return None
+
+
+def trace_file(cache_path: Path, docname: str) -> Path:
+    from urllib.parse import quote
+
+    return cache_path / TRACES / f"{quote(docname, safe='')}.json"
 
 
 def _logger():
@@ -468,7 +649,8 @@ def _executed_notebooks(app, env) -> dict[str, tuple[_Post, Any]]:
         ):
             continue
         shown = PurePosixPath(Path(os.path.relpath(path, root)).as_posix()).as_posix()
-        found[docname] = (_Post(docname, path, shown, Fingerprint("")), notebook)
+        kernel = notebook.metadata.get("kernelspec", {}).get("name")
+        found[docname] = (_Post(docname, path, shown, Fingerprint(""), kernel), notebook)
     return found
 
 
@@ -487,37 +669,47 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     manifest_path = cache_path / MANIFEST_NAME
     recorded, unsuccessful = read_manifest(manifest_path)
     notebooks = _executed_notebooks(app, env)
-    state = _BuildState(manifest_path, cache_path, recorded, unsuccessful, {}, {})
+    state = _BuildState(manifest_path, cache_path, recorded, unsuccessful, {}, {}, root)
     app._ddl_execution = state
     if not notebooks:
         return []
 
+    installed = app.config.ddl_execution_installed
     packages = {name: root / folder for name, folder in app.config.ddl_execution_packages.items()}
     modules = find_modules(packages)
     graph = import_graph(modules)
-    environment = environment_fingerprint(
-        [root / f for f in app.config.ddl_execution_requirements],
-        installed=app.config.ddl_execution_installed,
-        root=root,
-    )
+    environment: dict[str, str] | None = None  # for untraced posts only: computed if needed
     hashes: dict[str, str] = {}
+    versions: dict[str, str] = {}
     cache = get_cache(str(cache_path))
     records = _records(cache)
     for docname, (post, notebook) in notebooks.items():
         cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-        sources = {}
         for name in sorted(code_dependencies(cells, modules, graph)):
             file = modules[name].path
             shown = PurePosixPath(Path(os.path.relpath(file, root)).as_posix()).as_posix()
             if shown not in hashes:
                 hashes[shown] = file_hash(file)
-            sources[shown] = hashes[shown]
+            post.static[shown] = hashes[shown]
         _, hashkey = cache.create_hashed_notebook(notebook)
-        post.fingerprint = Fingerprint(hashkey, sources, environment)
+        before = recorded.get(docname)
+        if before is not None and before.traced:
+            post.fingerprint = current_fingerprint(
+                before, hashkey, root, post.static, installed, hashes, versions
+            )
+        else:
+            if environment is None:
+                environment = environment_fingerprint(
+                    [root / f for f in app.config.ddl_execution_requirements],
+                    installed=installed,
+                    root=root,
+                )
+            post.fingerprint = Fingerprint(hashkey, dict(post.static), environment)
+        post.trace = trace_file(cache_path, docname)
         state.posts[docname] = post
         # This post's outputs in the cache: by the hash of its code, or made from its file.
         mine = [r for r in records if r.hashkey == hashkey or r.uri == str(post.path)]
-        reason = stale_reason(recorded.get(docname), post.fingerprint)
+        reason = stale_reason(before, post.fingerprint)
         if reason is None and mine:
             continue
         if reason is None:
@@ -530,7 +722,83 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
             cache.remove_cache(record.pk)
         records = [r for r in records if r not in mine]
         state.stale[docname] = reason
+        if environment is None:
+            environment = environment_fingerprint(
+                [root / f for f in app.config.ddl_execution_requirements],
+                installed=installed,
+                root=root,
+            )
+        post.fallback = Fingerprint(hashkey, dict(post.static), environment)
+        post.trace.unlink(missing_ok=True)
+    if state.stale:
+        _prepare_traced_kernels(state, {state.posts[d].kernel for d in state.stale})
     return sorted(state.stale)
+
+
+def _prepare_traced_kernels(state: _BuildState, names: Iterable[str | None]) -> None:
+    """Write, for each kernel the stale posts name, a spec that runs it through the tracer,
+    in a folder put first on ``JUPYTER_PATH`` (where kernel specs are looked up) for the build.
+
+    The spec is the one the name resolves to now (normally ipykernel's own ``python3``), so the
+    same Python runs the posts; a kernel not started by ``-m ipykernel_launcher`` is left as it
+    is, and its posts fall back to the untraced fingerprint.
+    """
+    import shutil
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    folder = state.cache_path / KERNELS
+    shutil.rmtree(folder, ignore_errors=True)
+    manager = KernelSpecManager()
+    for name in sorted(n for n in names if n):
+        try:
+            spec = manager.get_kernel_spec(name)
+        except NoSuchKernel:
+            continue  # myst-nb reports it when it executes the post
+        traced = traced_kernel_spec(spec.to_dict())
+        if traced is None:
+            _logger().info(
+                "execution: kernel %r is not an IPython kernel started by ipykernel_launcher; "
+                "its posts are not traced, and any installed package re-executes them",
+                name,
+            )
+            continue
+        target = folder / "kernels" / name.lower()
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "kernel.json").write_text(json.dumps(traced, indent=1), encoding="utf-8")
+        state.traced_kernels.add(name)
+    (state.cache_path / TRACES).mkdir(parents=True, exist_ok=True)
+    if state.traced_kernels:
+        previous = os.environ.get("JUPYTER_PATH")
+        state.environ.setdefault("JUPYTER_PATH", previous)
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), previous]))
+
+
+def _on_source_read(app, docname, source) -> None:
+    """Name the trace file of the post about to be read (and, if stale, executed) in the
+    environment its kernel inherits; a post that is not executed starts no kernel."""
+    state: _BuildState | None = getattr(app, "_ddl_execution", None)
+    if state is None or not state.traced_kernels:
+        return
+    from .tracer import ROOT_ENV, TRACE_ENV
+
+    for name in (TRACE_ENV, ROOT_ENV):
+        state.environ.setdefault(name, os.environ.get(name))
+    post = state.posts.get(docname)
+    if post is not None and docname in state.stale and post.trace is not None:
+        os.environ[TRACE_ENV] = str(post.trace)
+        os.environ[ROOT_ENV] = str(state.root)
+    else:
+        os.environ.pop(TRACE_ENV, None)
+
+
+def _restore_environ(state: _BuildState) -> None:
+    for name, value in state.environ.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    state.environ.clear()
 
 
 def _on_env_before_read_docs(app, env, docnames) -> None:
@@ -551,6 +819,7 @@ def _on_build_finished(app, exception) -> None:
     if state is None:
         return
     app._ddl_execution = None
+    _restore_environ(state)
     if not state.posts:
         if state.recorded:
             write_manifest(state.manifest_path, {})
@@ -562,12 +831,31 @@ def _on_build_finished(app, exception) -> None:
     uris = {r.uri for r in records}
     manifest: dict[str, Fingerprint] = {}
     unsuccessful: set[str] = set()
+    installed = app.config.ddl_execution_installed
     for docname, post in state.posts.items():
         # Outputs exist and were made under this fingerprint: either the post was current at the
         # start (with its outputs in the cache), or it was stale, its records were removed, and
-        # this build executed it.
+        # this build executed it, traced if its kernel could be.
         if post.fingerprint.notebook in hashkeys or str(post.path) in uris:
-            manifest[docname] = post.fingerprint
+            if docname not in state.stale:
+                manifest[docname] = post.fingerprint
+                continue
+            trace = read_trace(post.trace) if post.trace else None
+            if trace is not None:
+                manifest[docname] = traced_fingerprint(
+                    post.fingerprint.notebook, trace, post.static, installed
+                )
+            else:
+                if post.kernel in state.traced_kernels:
+                    _logger().warning(
+                        "%s: its kernel left no trace of what it loaded (%s); "
+                        "any installed package will re-execute it",
+                        post.shown,
+                        post.trace,
+                        type="ddl",
+                        subtype="execution",
+                    )
+                manifest[docname] = post.fallback or post.fingerprint
             continue
         # It failed, or never ran: it has no outputs in the cache, so the next build executes it
         # again. The fingerprint of its last good outputs is kept, to say what changed since.
@@ -585,4 +873,5 @@ def setup(app) -> None:
     app.add_config_value("ddl_execution_installed", True, "", types=[bool])
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
+    app.connect("source-read", _on_source_read)
     app.connect("build-finished", _on_build_finished)
