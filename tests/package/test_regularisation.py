@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
+from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddl import regularisation as reg
-from ddl.gradcheck import check_layer, numerical_gradient, relative_error
 from ddl.losses import BinaryCrossEntropy
 from ddl.network import feed_forward
 from ddl.optimisers import GradientDescent
@@ -31,32 +32,50 @@ def test_penalties_by_hand():
 @given(
     shape=shapes, seed=st.integers(0, 2**32 - 1), lambd=st.floats(0.01, 10), m=st.integers(1, 100)
 )
-def test_penalty_gradients_match_central_differences(kind, shape, seed, lambd, m):
+def test_penalty_gradients_match_central_differences_and_torch(kind, shape, seed, lambd, m):
     rng = np.random.default_rng(seed)
     W = rng.standard_normal(shape)
     W = np.where(np.abs(W) < 1e-3, 0.1, W)  # |w| has no derivative at 0
     penalty, gradient = (
         (reg.l1_penalty, reg.l1_gradient) if kind == "l1" else (reg.l2_penalty, reg.l2_gradient)
     )
-    numeric = numerical_gradient(lambda w: penalty([w], lambd, m), W.copy())
-    assert relative_error(gradient(W, lambd, m), numeric) < 1e-6
+    analytic = gradient(W, lambd, m)
+    Wc = W.copy()
+    assert rel_error(analytic, numerical_gradient(lambda: penalty([Wc], lambd, m), Wc)) < 1e-6
+    # torch: λ/m Σ|w| and λ/2m Σw², written from the definitions.
+    Wt = torch.tensor(W, requires_grad=True)
+    value = Wt.abs().sum() * lambd / m if kind == "l1" else (Wt**2).sum() * lambd / (2 * m)
+    assert penalty([W], lambd, m) == pytest.approx(value.item(), rel=1e-12)
+    value.backward()
+    np.testing.assert_allclose(analytic, Wt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 @SETTINGS
 @given(shape=shapes, seed=st.integers(0, 2**32 - 1), keep_prob=st.floats(0.2, 1.0))
-def test_dropout_backward_with_a_fixed_mask_matches_central_differences(shape, seed, keep_prob):
-    A_prev = np.random.default_rng(seed).standard_normal(shape)
-    # A generator re-created from the same seed before each pass draws the same mask.
+def test_dropout_backward_with_a_fixed_mask_matches_central_differences_and_torch(
+    shape, seed, keep_prob
+):
+    rng = np.random.default_rng(seed)
+    A_prev = rng.standard_normal(shape)
+    dA = rng.standard_normal(shape)  # J = Σ dA ⊙ dropout(A_prev)
     layer = reg.Dropout(keep_prob, np.random.default_rng(seed + 1))
-    original_forward = layer.forward
 
-    def forward_with_fixed_mask(A, training=True):
+    def J():
+        # A generator re-created from the same seed before each pass draws the same mask.
         layer.rng = np.random.default_rng(seed + 1)
-        return original_forward(A, training)
+        return np.sum(dA * layer.forward(A_prev, training=True))
 
-    layer.forward = forward_with_fixed_mask
-    errors = check_layer(layer, A_prev, np.random.default_rng(seed + 2), training=True)
-    assert errors["A_prev"] < 1e-6
+    numeric = numerical_gradient(J, A_prev)
+    J()
+    mask = layer.mask.copy()
+    dA_prev = layer.backward(dA)
+    assert rel_error(dA_prev, numeric) < 1e-6
+    # The mask is D / keep_prob with D in {0, 1}, drawn as U < keep_prob from the generator.
+    D = np.random.default_rng(seed + 1).random(shape) < keep_prob
+    np.testing.assert_array_equal(mask, D / keep_prob)
+    At = torch.tensor(A_prev, requires_grad=True)
+    (torch.from_numpy(dA) * (At * torch.from_numpy(D) / keep_prob)).sum().backward()
+    np.testing.assert_allclose(dA_prev, At.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_inverted_dropout_scales_survivors_and_is_off_in_evaluation():
