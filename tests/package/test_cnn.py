@@ -4,11 +4,12 @@ import time
 
 import numpy as np
 import pytest
+import torch
+from finite_differences import numerical_gradient, rel_error
 
 from ddl.cnn import small_cnn
 from ddl.conv import Conv2D
 from ddl.data import load_multiclass, one_hot, train_val_test_split
-from ddl.gradcheck import check_network, numerical_gradient, relative_error
 from ddl.layers import Dense
 from ddl.losses import CategoricalCrossEntropy
 from ddl.metrics import accuracy
@@ -18,16 +19,61 @@ from ddl.pooling import AvgPool2D, Flatten, MaxPool2D, Unflatten
 from ddl.training import evaluate, train
 
 
-def test_whole_cnn_gradients_match_finite_differences():
+def backprop(net, loss, X, Y):
+    """The network's gradients of the cost (every parameter, then dX), by backpropagation."""
+    dX = net.backward(loss.gradient(net.forward(X, training=False), Y))
+    return [g.copy() for g in net.gradients()], dX / X.shape[1]
+
+
+def central_differences(net, loss, X, Y):
+    def J():
+        return loss.cost(net.forward(X, training=False), Y)
+
+    return [numerical_gradient(J, p) for p in net.parameters()], numerical_gradient(J, X)
+
+
+def torch_small_cnn_gradients(net, X, Y, image_shape):
+    """The same CNN written with torch.nn.functional, its gradients by autograd.
+
+    ddl keeps examples on the last axis, (C, H, W, m); torch puts them first.
+    """
+    params = [torch.tensor(p, requires_grad=True) for p in net.parameters()]
+    Xt = torch.tensor(X, requires_grad=True)
+    A = Xt.reshape(*image_shape, X.shape[1]).permute(3, 0, 1, 2)
+    F = torch.nn.functional
+    for block in range(2):
+        for i in (4 * block, 4 * block + 2):
+            W, b = params[i], params[i + 1]
+            A = F.relu(F.conv2d(A, W, b.reshape(-1), stride=1, padding=1))
+        A = F.max_pool2d(A, 2)
+    A = A.reshape(X.shape[1], -1).T  # back to (features, m), features in (C, H, W) order
+    A = F.relu(params[8] @ A + params[9])
+    Z = params[10] @ A + params[11]
+    cost = -(torch.from_numpy(Y) * torch.log_softmax(Z, dim=0)).sum() / X.shape[1]
+    cost.backward()
+    return [p.grad.numpy() for p in params], Xt.grad.numpy(), cost.item()
+
+
+def test_whole_cnn_gradients_match_finite_differences_and_torch():
     rng = np.random.default_rng(1)
-    net = small_cnn(rng, image_shape=(2, 6, 6), n_classes=3, channels=(2, 3, 2, 2), n_hidden=5)
+    image_shape = (2, 6, 6)
+    net = small_cnn(rng, image_shape=image_shape, n_classes=3, channels=(2, 3, 2, 2), n_hidden=5)
     for p in net.parameters():  # non-zero biases, so the ReLU/max pattern is generic
         p += 0.05 * rng.standard_normal(p.shape)
     X = rng.standard_normal((72, 4))
     Y = one_hot(rng.integers(0, 3, 4), 3)
-    errors = check_network(net, CategoricalCrossEntropy(), X, Y, per_parameter=True)
-    assert len(errors) == 12
+    loss = CategoricalCrossEntropy()
+    grads, dX = backprop(net, loss, X, Y)
+    assert len(grads) == 12
+    numeric, numeric_dX = central_differences(net, loss, X, Y)
+    errors = [rel_error(g, n) for g, n in zip(grads, numeric)]
     assert max(errors) < 1e-6, errors
+    assert rel_error(dX, numeric_dX) < 1e-6
+    torch_grads, torch_dX, torch_cost = torch_small_cnn_gradients(net, X, Y, image_shape)
+    assert loss.cost(net.forward(X, training=False), Y) == pytest.approx(torch_cost, rel=1e-12)
+    for g, t in zip(grads, torch_grads):
+        np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(dX, torch_dX, rtol=1e-9, atol=1e-13)
 
 
 def test_strided_conv_and_avg_pool_in_a_network():
@@ -45,10 +91,10 @@ def test_strided_conv_and_avg_pool_in_a_network():
     X = rng.standard_normal((147, 3))
     Y = one_hot(np.array([0, 1, 1]), 2)
     loss = CategoricalCrossEntropy()
-    assert max(check_network(net, loss, X, Y, per_parameter=True)) < 1e-6
-    dX = net.backward(loss.gradient(net.forward(X), Y))
-    numeric = numerical_gradient(lambda _: loss.cost(net.forward(X), Y), X)
-    assert relative_error(dX / X.shape[1], numeric) < 1e-6
+    grads, dX = backprop(net, loss, X, Y)
+    numeric, numeric_dX = central_differences(net, loss, X, Y)
+    assert max(rel_error(g, n) for g, n in zip(grads, numeric)) < 1e-6
+    assert rel_error(dX, numeric_dX) < 1e-6
 
 
 def test_unflatten_is_the_inverse_of_flatten_and_validates():

@@ -3,11 +3,12 @@ dtypes and input validation."""
 
 import numpy as np
 import pytest
+import torch
+from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ddl import activations
-from ddl.gradcheck import check_layer
+from ddl import activations, gradcheck
 from ddl.layers import Dense
 from ddl.optimisers import GradientDescent
 
@@ -32,9 +33,66 @@ def test_dense_backward_matches_central_differences(n_in, n_out, m, activation, 
     layer.params["W"][...] = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
     layer.params["b"][...] = 0.5 * rng.standard_normal((n_out, 1))
     A_prev = rng.standard_normal((n_in, m))
-    errors = check_layer(layer, A_prev, rng)
+    G = rng.standard_normal((n_out, m))  # J = (1/m) Σ G ⊙ layer(A_prev)
+    layer.forward(A_prev)
+    analytic = {"A_prev": layer.backward(G) / m, **{k: g.copy() for k, g in layer.grads.items()}}
+
+    def J():
+        return np.sum(G * layer.forward(A_prev, training=False)) / m
+
+    numeric = {k: numerical_gradient(J, x) for k, x in [("A_prev", A_prev), *layer.params.items()]}
+    errors = {k: rel_error(analytic[k], numeric[k]) for k in numeric}
     assert set(errors) == {"A_prev", "W", "b"}
     assert max(errors.values()) < 1e-6, errors
+    # torch autograd on the same layer, written from its definition.
+    T = {
+        k: torch.tensor(x, requires_grad=True)
+        for k, x in [("A_prev", A_prev), *layer.params.items()]
+    }
+    Zt = T["W"] @ T["A_prev"] + T["b"]
+    At = TORCH_ACTIVATIONS[activation](Zt)
+    (torch.from_numpy(G) * At).sum().div(m).backward()
+    for k in T:
+        np.testing.assert_allclose(analytic[k], T[k].grad.numpy(), rtol=1e-9, atol=1e-14)
+
+
+TORCH_ACTIVATIONS = {
+    "identity": lambda z: z,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, negative_slope=0.01),
+    "softmax": lambda z: torch.softmax(z, dim=0),
+}
+
+
+@SETTINGS
+@given(
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 5),
+    m=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_package_gradcheck_agrees_with_the_independent_differences(n_in, n_out, m, seed):
+    # ddl.gradcheck is what the posts use; here it is checked against finite_differences.py
+    # (which the rest of the suite relies on) and must pass a correct layer.
+    rng = np.random.default_rng(seed)
+    layer = Dense(n_in, n_out, "tanh", "xavier", rng)
+    layer.params["b"][...] = 0.5 * rng.standard_normal((n_out, 1))
+    A_prev = rng.standard_normal((n_in, m))
+    errors = gradcheck.check_layer(layer, A_prev, np.random.default_rng(seed))
+    assert set(errors) == {"A_prev", "W", "b"} and max(errors.values()) < 1e-7, errors
+    G = rng.standard_normal((n_out, m))
+    W = layer.params["W"]
+
+    def J():
+        return np.sum(G * layer.forward(A_prev, training=False))
+
+    expected = numerical_gradient(J, W)
+    np.testing.assert_array_equal(gradcheck.numerical_gradient(lambda _: J(), W), expected)
+    a, b = rng.standard_normal((n_out, n_in)), rng.standard_normal((n_out, n_in))
+    assert gradcheck.relative_error(a, b) == pytest.approx(rel_error(a, b), rel=1e-14)
+    assert gradcheck.relative_error(a, a) == 0.0
 
 
 def test_dense_forward_and_backward_by_hand():
