@@ -116,7 +116,6 @@ def torch_gradients(net, hidden, loss_name, X, Y):
 
 
 def test_gradients_agree_with_torch_autograd():
-    torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     rng = np.random.default_rng(5)
     sizes = [7, 6, 5, 4, 3]
