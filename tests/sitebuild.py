@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+
 REPO = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
@@ -22,6 +24,11 @@ class Build:
 
     def page(self, docname: str) -> str:
         return (self.html / f"{docname}.html").read_text(encoding="utf-8")
+
+    def outputs(self, docname: str) -> list[str]:
+        """What each code cell of the page printed or returned, in order, stripped."""
+        soup = BeautifulSoup(self.page(docname), "html.parser")
+        return [div.get_text().strip() for div in soup.select("div.cell_output")]
 
 
 def build_book(source: Path, output: Path) -> Build:

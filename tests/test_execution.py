@@ -422,7 +422,7 @@ def test_rebuilds_execute_exactly_the_posts_whose_inputs_changed(tmp_path, monke
     assert build.returncode == 0, build.log[-5000:]
     assert executed == ["direct", "transitive"]
     assert reasons == {"direct": "tinypkg/base.py changed", "transitive": "tinypkg/base.py changed"}
-    assert "20" in build.page("posts/transitive")  # the page shows the new output
+    assert build.outputs("posts/transitive") == ["20"]  # the page shows the new output
 
     # One module edit and one post edit: each re-executes its own post, for its own reason.
     site.edit("tinypkg/other.py", "OTHER = 3", "OTHER = 4")
@@ -541,7 +541,7 @@ def test_what_the_kernels_loaded_decides_what_re_executes(tmp_path, monkeypatch)
     build, executed, reasons = site.build()
     assert build.returncode == 0, build.log[-5000:]
     assert executed == ["plots"] and reasons == {"plots": "fakeplot 1.0 → 2.0"}
-    assert "2.0" in build.page("posts/plots")
+    assert build.outputs("posts/plots") == ["2.0"]
 
     # A module imported by a computed name, which no static analysis sees.
     site.edit("tinypkg/other.py", "OTHER = 3", "OTHER = 5")
@@ -554,4 +554,4 @@ def test_what_the_kernels_loaded_decides_what_re_executes(tmp_path, monkeypatch)
     build, executed, reasons = site.build()
     assert build.returncode == 0, build.log[-5000:]
     assert executed == ["reads"] and reasons == {"reads": "posts/data.txt changed"}
-    assert "second" in build.page("posts/reads")
+    assert build.outputs("posts/reads") == ["second"]

@@ -61,18 +61,36 @@ def toc_docnames() -> list[str]:
     return [re.sub(r"\.(md|ipynb)$", "", name) for name in names]
 
 
+#: The pages of the table of contents that are not posts: the landing page and the index of
+#: equations. Every other page is a post, and must read as one.
+NOT_POSTS = frozenset({"book/index", "book/equations"})
+
+
+class PostsUnreadable(Exception):
+    """A page the table of contents lists as a post does not read as one."""
+
+
 def posts() -> list[Post]:
-    """Every page in the table of contents with a ``part`` in its front matter, in part order."""
+    """Every post in the table of contents, in part order.
+
+    Raises (so the tests parametrised over the posts fail at collection instead of quietly
+    running over fewer posts, or none) when a page the table of contents lists, other than
+    :data:`NOT_POSTS`, has no source, no front matter or no ``part``.
+    """
     found = []
     for docname in toc_docnames():
+        if docname in NOT_POSTS:
+            continue
         source = REPO / f"{docname}.md"
         if not source.is_file():
-            continue
+            raise PostsUnreadable(f"{docname}: in _toc.yml, but {source} is not a file")
         match = FRONT_MATTER.match(source.read_text(encoding="utf-8"))
-        meta = yaml.safe_load(match.group(1)) if match else {}
-        body = match.group(2) if match else source.read_text(encoding="utf-8")
+        if not match:
+            raise PostsUnreadable(f"{docname}: no front matter between '---' lines")
+        meta = yaml.safe_load(match.group(1))
+        body = match.group(2)
         if not isinstance(meta, dict) or meta.get("part") is None:
-            continue
+            raise PostsUnreadable(f"{docname}: its front matter gives no part: {meta!r}")
         redirects = meta.get("redirect_from") or []
         if isinstance(redirects, str):
             redirects = [redirects]
@@ -88,6 +106,8 @@ def posts() -> list[Post]:
                 _strip_code(body),
             )
         )
+    if not found:
+        raise PostsUnreadable("the table of contents lists no post")
     return sorted(found, key=lambda p: (p.part, p.docname))
 
 

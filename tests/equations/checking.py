@@ -162,10 +162,8 @@ def agree(expected, actual, rtol=RTOL, atol=ATOL) -> str | None:
     if len(e) != len(a):
         return f"{len(e)} value(s) expected, {len(a)} returned"
     for i, (x, y) in enumerate(zip(e, a)):
-        try:
-            x, y = np.broadcast_arrays(x, y)
-        except ValueError:
-            return f"value {i}: shapes {x.shape} and {y.shape}"
+        if x.shape != y.shape:  # no broadcasting: a (n, 1) result where (n,) is due is wrong
+            return f"value {i}: the formula gives shape {x.shape}, the function {y.shape}"
         if not np.allclose(x, y, rtol=rtol, atol=atol):
             worst = float(np.max(np.abs(x - y)))
             return (

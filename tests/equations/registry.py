@@ -61,8 +61,11 @@ def _counts(y, y_hat):
 
 
 def _per_example(function, Z, Y):
-    """A cost that averages over examples, evaluated one example at a time: the loss L(i)."""
-    return np.array([function(Z[:, [i]], Y[:, [i]]) for i in range(Z.shape[1])])
+    """A cost that averages over examples, evaluated one example at a time: the losses L(i).
+
+    A row (1, m), one column per example, as the package lays examples out.
+    """
+    return np.array([[function(Z[:, [i]], Y[:, [i]]) for i in range(Z.shape[1])]])
 
 
 def _weight_shape_and_seed(rng):
@@ -1241,7 +1244,12 @@ CHECKS = [
         "eq-cce-logits",
         LATEX["eq-cce-logits"],
         "ddl.losses.categorical_cross_entropy",
-        Numpy(lambda i: -np.sum(i["y"] * i["z"], axis=0) + np.log(np.sum(np.exp(i["z"]), axis=0))),
+        Numpy(
+            lambda i: (
+                -np.sum(i["y"] * i["z"], axis=0, keepdims=True)
+                + np.log(np.sum(np.exp(i["z"]), axis=0, keepdims=True))
+            )
+        ),
         _logits,
         lambda i: _per_example(losses.categorical_cross_entropy, i["z"], i["y"]),
     ),

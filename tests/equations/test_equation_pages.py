@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -54,18 +56,32 @@ def test_registry_is_read_without_importing_it():
     assert registry.check_line("eq-a", "m.g") == 1
 
 
+def _line_of(path, pattern: str) -> int:
+    """The 1-based line where the one match of ``pattern`` in the file starts."""
+    text = path.read_text()
+    (match,) = re.finditer(pattern, text, flags=re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1
+
+
 @pytest.mark.site
 def test_each_implemented_equation_links_to_its_function_and_check(site):
     assert site.returncode == 0, site.log[-3000:]
-    sigmoid = next(c for c in CITATIONS if c.label == "eq-sigmoid" and c.implements)
     post = next(e for e in EQUATIONS if e.label == "eq-sigmoid").path
     page = BeautifulSoup(site.page(post.removesuffix(".md")), "html.parser")
     maths = page.find(id="equation-eq-sigmoid")
     line = maths.find_next("p")
     assert "ddl-equation-source" in line["class"]
     hrefs = [a["href"] for a in line.find_all("a")]
-    assert hrefs[0] == f"{REPOSITORY}/blob/main/{sigmoid.path}#L{sigmoid.line}"
-    assert hrefs[1].startswith(f"{REPOSITORY}/blob/main/tests/equations/registry.py#L")
+    # The lines, found here in the files themselves: the function's ``def`` and its ``Check(``.
+    function_line = _line_of(REPO / "src/ddl/activations.py", r"^def sigmoid\(")
+    check_line = _line_of(
+        REPO / "tests/equations/registry.py",
+        r'^ *Check\(\s*"eq-sigmoid",\s*LATEX\["eq-sigmoid"\],\s*"ddl\.activations\.sigmoid",',
+    )
+    assert hrefs == [
+        f"{REPOSITORY}/blob/main/src/ddl/activations.py#L{function_line}",
+        f"{REPOSITORY}/blob/main/tests/equations/registry.py#L{check_line}",
+    ]
     unimplemented = next(e for e in EQUATIONS if e.label not in IMPLEMENTED)
     page = BeautifulSoup(site.page(unimplemented.path.removesuffix(".md")), "html.parser")
     following = page.find(id=f"equation-{unimplemented.label}").find_next_sibling()

@@ -181,6 +181,41 @@ def test_a_changed_function_fails_its_check(key: str, monkeypatch: pytest.Monkey
     assert problems and all("disagrees with the equation" in p for p in problems)
 
 
+def _with_leading_axis(value):
+    """The same numbers under one more axis of length 1: they broadcast back, unchanged."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_with_leading_axis(v) for v in value)
+    return np.asarray(value)[np.newaxis]
+
+
+@pytest.mark.parametrize("key", sorted(CHECKS))
+def test_a_result_of_the_wrong_shape_fails_its_check(key: str):
+    """The right numbers in the wrong shape ((1, m) for (m,), (1,) for a scalar) are wrong."""
+    check = CHECKS[key]
+    reshaped = Check(**{**check.__dict__, "call": lambda i: _with_leading_axis(check.call(i))})
+    problems = failures(reshaped, reshaped.latex)
+    assert problems and all("shape" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual"),
+    [
+        (np.ones((1, 4)), np.ones(4)),
+        (np.ones(4), np.ones((4, 1))),
+        (np.ones((3, 4)), np.ones((4, 3))),
+        (2.0, np.array([2.0])),
+        ((np.ones(3), 1.0), (np.ones(3), np.ones((1, 1)))),
+    ],
+)
+def test_agree_rejects_equal_numbers_in_another_shape(expected, actual):
+    assert "shape" in checking.agree(expected, actual)
+
+
+def test_agree_accepts_a_number_for_a_zero_dimensional_array():
+    assert checking.agree(np.float64(2.0), np.array(2.0)) is None
+    assert checking.agree(2.0, 2) is None
+
+
 def test_parsed_formulas_are_read_from_the_latex():
     """The sympy side is really the post's formula, not a copy of the function."""
     sigmoid = CHECKS["eq-sigmoid:ddl.activations.sigmoid"]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import feedparser
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -217,7 +218,16 @@ def test_the_new_post_builds_strictly(site):
     assert "has 4 units" in body.get_text(" ", strip=True)  # glued from the executed cell
     parts = [li.get_text(strip=True) for li in page.select(".ddl-series-nav li")]
     assert parts == ["Part 0: Demystifying Deep Learning Primer", "Part 12: A scaffolded post"]
-    assert "a-scaffolded-post.html" in (html / "atom.xml").read_text()
+    feed = feedparser.parse((html / "atom.xml").read_text(encoding="utf-8"))
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert [e.title for e in feed.entries] == [
+        "A scaffolded post",
+        "Demystifying Deep Learning Primer",
+    ]  # newest first
+    entry = feed.entries[0]
+    base = yaml.safe_load((site / "_config.yml").read_text())["html"]["baseurl"]
+    assert entry.link == f"{base.rstrip('/')}/book/a-scaffolded-post.html"
+    assert tuple(entry.published_parsed[:3]) == (2026, 1, 2)
     assert (html / "demystifying-deep-learning/a-scaffolded-post/index.html").is_file()
 
 

@@ -19,7 +19,16 @@ def test_legacy_forms_build_cleanly(build):
     assert jekyll.find("time")["datetime"] == "2018-08-03"  # datePublished
     assert jekyll.find("time").text == "3 August 2018"
     assert "giscus" not in (out / "posts/jekyll-post.html").read_text()
-    assert (out / "2018/08/03/GradDescent.html").is_file()  # redirect_from: a string
+    # redirect_from: a string; the old address sends readers on to the post at once.
+    old = out / "2018/08/03/GradDescent.html"
+    redirect = BeautifulSoup(old.read_text(), "html.parser")
+    delay, _, target = redirect.find("meta", attrs={"http-equiv": "refresh"})["content"].partition(
+        ";"
+    )
+    assert delay.strip() == "0" and target.strip().startswith("url=")
+    target = target.strip().removeprefix("url=")
+    assert (old.parent / target).resolve() == (out / "posts/jekyll-post.html").resolve()
+    assert redirect.find("a")["href"] == target  # the link for readers without refresh
     notebook = BeautifulSoup((out / "posts/notebook-post.html").read_text(), "html.parser")
     assert notebook.find("time")["datetime"] == "2018-08-29T10:30:00"
     assert notebook.select_one(".ddl-part").text == "Part 4"

@@ -56,6 +56,7 @@ def test_the_seed_conflict_is_caught_marker_by_marker():
         ">>>>>>> 6c1ada2... msg",
         "||||||| merged common ancestors",
         "<<<<<<<",
+        "======= x =",  # git reads seven '=' and a space as a marker, whatever follows
     ],
 )
 def test_each_conflict_marker_line_is_found_on_its_own(line):
@@ -63,10 +64,10 @@ def test_each_conflict_marker_line_is_found_on_its_own(line):
 
 
 @pytest.mark.parametrize(
-    "line", ["<<<<<<<< eight", "== not a marker", "======= x =", "a <<<<<<< b"]
+    "line", ["<<<<<<<< eight", "== not a marker", "=======x", "a <<<<<<< b", "||||||"]
 )
 def test_lines_that_only_look_like_markers_are_left_alone(line):
-    assert conflict_markers(line) == [] or line == "======= x ="
+    assert conflict_markers(line) == []
 
 
 def test_duplicate_keys_are_reported_with_both_lines():
