@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from ddl.notebook import counted
+
 from . import checks
 from .frontmatter import (
     Problem,
@@ -335,10 +337,6 @@ def config_problems(root: Path) -> list[Problem]:
     return problems
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def check(root: Path) -> int:
     """Check every post (its front matter, then, as the build does, its body: typed numbers,
     retyped package code, notation, a repeated title) and the site's configuration without
@@ -368,8 +366,8 @@ def check(root: Path) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     print(
-        f"{_plural(len(posts), 'post')} and _config.yml checked: "
-        f"{_plural(len(problems), 'problem')}",
+        f"{counted(len(posts), 'post')} and _config.yml checked: "
+        f"{counted(len(problems), 'problem')}",
         file=sys.stderr,
     )
     return len(problems)

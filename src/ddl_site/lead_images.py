@@ -30,6 +30,8 @@ from pathlib import Path
 import yaml
 from sphinx.errors import SphinxError
 
+from ddl.notebook import counted
+
 #: A post's drawing script is ``<post's file name without .md>`` + this.
 SCRIPT_SUFFIX = ".image.py"
 #: The endings an ``image:`` drawn by a script may have: the formats it is saved in.
@@ -417,12 +419,10 @@ def write_all(
         manifest_path.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
     every = problems + failures
     if every:
-        raise LeadImageError(f"{_count(every)} could not be drawn:\n" + "\n".join(every), every)
+        raise LeadImageError(
+            f"{counted(len(every), 'lead image')} could not be drawn:\n" + "\n".join(every), every
+        )
     return changed
-
-
-def _count(problems: list) -> str:
-    return "1 lead image" if len(problems) == 1 else f"{len(problems)} lead images"
 
 
 def _on_builder_inited(app) -> None:
@@ -446,7 +446,7 @@ def _on_builder_inited(app) -> None:
         for problem in error.problems:
             logger.error(problem, type="ddl", subtype="lead_image")
         raise LeadImageError(
-            f"{_count(error.problems)} could not be drawn, reported above as an ERROR naming "
+            f"{counted(len(error.problems), 'lead image')} could not be drawn, reported above as an ERROR naming "
             "the script; nothing was written.",
             error.problems,
         ) from None

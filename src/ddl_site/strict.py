@@ -37,6 +37,8 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.build_phase import BuildPhase
 
+from ddl.notebook import counted
+
 # (type, subtype) of the warnings that fail the build; a subtype of None matches any.
 FATAL: frozenset[tuple[str, str | None]] = frozenset(
     {
@@ -182,7 +184,7 @@ def _by_place(problem: str) -> tuple[str, int, str]:
 
 
 def _summary(problems: list[str], when: str) -> str:
-    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    count = counted(len(problems), "problem")
     listed = "\n".join(f"  {p}" for p in sorted(problems, key=_by_place))
     return f"{count} would leave the site wrong or incomplete; {when}:\n{listed}"
 
