@@ -133,20 +133,23 @@ A = np.array([[3.0, 0.5], [0.5, 1.0]])
 C = np.array([[2.0], [-1.0]])
 
 
+# Factories, not instances: an optimiser keeps state (its step count and moments), so each run
+# of the test needs a fresh one, however often or in whatever order the tests are run.
 @pytest.mark.parametrize(
-    "optimiser",
+    "make_optimiser",
     [
-        opt.GradientDescent(0.3),
-        opt.GradientDescent(ExponentialDecay(0.3, 1e-4)),
-        opt.Momentum(0.3, 0.9),
-        opt.Nesterov(0.3, 0.9),
-        opt.AdaGrad(0.5),
-        opt.RMSProp(ExponentialDecay(0.1, 0.002)),
-        opt.Adam(InverseTimeDecay(0.1, 0.01)),
+        lambda: opt.GradientDescent(0.3),
+        lambda: opt.GradientDescent(ExponentialDecay(0.3, 1e-4)),
+        lambda: opt.Momentum(0.3, 0.9),
+        lambda: opt.Nesterov(0.3, 0.9),
+        lambda: opt.AdaGrad(0.5),
+        lambda: opt.RMSProp(ExponentialDecay(0.1, 0.002)),
+        lambda: opt.Adam(InverseTimeDecay(0.1, 0.01)),
     ],
-    ids=repr,
+    ids=lambda make: repr(make()),
 )
-def test_reaches_the_minimum_of_a_convex_quadratic(optimiser):
+def test_reaches_the_minimum_of_a_convex_quadratic(make_optimiser):
+    optimiser = make_optimiser()
     theta = np.array([[-3.0], [4.0]])
     grad = np.zeros_like(theta)
     for _ in range(5000):
