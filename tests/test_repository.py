@@ -31,7 +31,13 @@ def test_readme_test_command_is_what_ci_runs():
     assert match.group(1) in readme_commands()
 
 
-INPUTS = {"requirements.txt": "requirements.in", "requirements-test.txt": "requirements-test.in"}
+INPUTS = {
+    "requirements.txt": "requirements.in",
+    "requirements-test.txt": "requirements-test.in",
+    "requirements-mutation.txt": "requirements-mutation.in",
+}
+# The fewest packages each lock can hold: a lock much smaller was cut short.
+SMALLEST = {"requirements.txt": 50, "requirements-test.txt": 50, "requirements-mutation.txt": 15}
 # Packages only the tests (or their authors) use: none may reach the site's lock.
 TEST_ONLY = {
     "pytest", "pytest-xdist", "hypothesis", "torch", "playwright", "selenium", "sympy", "mpmath",
@@ -116,7 +122,7 @@ def test_inputs_pin_their_packages_exactly(name):
 @pytest.mark.parametrize("name", INPUTS)
 def test_every_locked_package_is_pinned_with_hashes(name):
     entries = lock(name)
-    assert len(entries) > 50, "a lock holds the whole dependency tree"
+    assert len(entries) >= SMALLEST[name], "a lock holds the whole dependency tree"
     unhashed = [package for package, entry in entries.items() if not entry.hashes]
     assert not unhashed, f"{name}: no hash for {unhashed}"
 
@@ -148,12 +154,26 @@ def test_tests_run_on_the_sites_exact_packages():
     assert {p: tests[p].version for p in site} == {p: e.version for p, e in site.items()}
 
 
+def test_mutation_testing_runs_on_the_tests_exact_packages():
+    tests, mutation = lock("requirements-test.txt"), lock("requirements-mutation.txt")
+    shared = set(tests) & set(mutation)
+    assert "pytest" in shared
+    assert {p: mutation[p].version for p in shared} == {p: tests[p].version for p in shared}
+
+
 def test_the_site_lock_holds_the_packages_dependencies():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     site = lock("requirements.txt")
     for requirement in project["dependencies"]:
         name = canonical(re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0])
         assert name in site, f"pyproject.toml needs {name}; add it to requirements.in and re-lock"
+
+
+def test_mutation_testing_runs_on_the_tests_exact_packages():
+    tests, mutation = lock("requirements-test.txt"), lock("requirements-mutation.txt")
+    shared = set(tests) & set(mutation)
+    assert "pytest" in shared
+    assert {p: mutation[p].version for p in shared} == {p: tests[p].version for p in shared}
 
 
 def test_the_site_lock_holds_the_packages_build_backend():

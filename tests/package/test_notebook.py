@@ -1,11 +1,14 @@
-"""``ddl.notebook.counted``: a count with its noun, singular exactly when the count is 1."""
+"""``ddl.notebook``: ``counted`` (a count with its noun, singular exactly when the count is 1),
+and what ``glue`` and ``claim`` hand to the notebook, with myst-nb and in a reader's plain kernel."""
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pytest
 
-from ddl.notebook import counted
+from ddl.notebook import ClaimError, claim, claim_key, counted, glue
 
 
 @pytest.mark.parametrize(
@@ -44,3 +47,104 @@ def test_counted_takes_whole_numbers_only(count):
 def test_counted_needs_a_noun(noun):
     with pytest.raises(ValueError, match="counted: expected a noun"):
         counted(2, noun)
+
+
+# ``glue`` and ``claim`` hand their values to IPython's ``display``: record what it is given.
+@pytest.fixture
+def shown(monkeypatch):
+    import IPython.display
+
+    calls = []
+
+    def display(*objects, **options):
+        calls.append((objects, options))
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr("myst_nb.ext.glue.ipy_display", display)
+    return calls
+
+
+@pytest.fixture
+def without_myst_nb(monkeypatch):
+    """A reader's plain Jupyter kernel: importing myst_nb fails."""
+    monkeypatch.setitem(sys.modules, "myst_nb", None)
+
+
+def test_glue_in_a_plain_kernel_shows_the_name_and_the_value(shown, without_myst_nb):
+    glue("f1_test", 0.9375)
+    [(objects, options)] = shown
+    assert objects == (
+        {"text/plain": "0.9375", "text/html": "<code>f1_test</code> = 0.9375"},
+    )
+    assert options == {
+        "raw": True,
+        "metadata": {"scrapbook": {"name": "f1_test", "mime_prefix": ""}},
+    }
+
+
+def test_glue_in_a_plain_kernel_escapes_html(shown, without_myst_nb):
+    glue("a<b", "x & <y>")
+    [(objects, _)] = shown
+    assert objects[0]["text/html"] == "<code>a&lt;b</code> = &#x27;x &amp; &lt;y&gt;&#x27;"
+    assert objects[0]["text/plain"] == "'x & <y>'"
+
+
+def test_a_claim_in_a_plain_kernel_shows_a_tick_and_its_statement(shown, without_myst_nb):
+    claim("lstm-wins", np.float64(0.1) < 0.2, "the LSTM's cost <is> lower")
+    [(objects, options)] = shown
+    assert objects == (
+        {
+            "text/plain": "\"the LSTM's cost <is> lower\"",
+            "text/html": "&#10003; the LSTM&#x27;s cost &lt;is&gt; lower",
+        },
+    )
+    assert options["metadata"]["scrapbook"] == {"name": "claim:lstm-wins", "mime_prefix": ""}
+
+
+def test_glue_with_myst_nb_is_myst_nbs_own(shown):
+    glue("shown", 3)
+    glue("hidden", 4, display=False)
+    [(shown_bundle, shown_options), (hidden_bundle, hidden_options)] = shown
+    assert shown_bundle == ({"text/plain": "3"},)
+    assert shown_options["metadata"]["scrapbook"] == {"name": "shown", "mime_prefix": ""}
+    prefix = hidden_options["metadata"]["scrapbook"]["mime_prefix"]
+    assert prefix  # myst-nb's hidden prefix: the page finds the value, the cell shows nothing
+    assert hidden_bundle == ({prefix + "text/plain": "4"},)
+
+
+def test_a_claim_that_holds_is_glued_hidden_under_its_key(shown):
+    claim("ok", True, "it holds")
+    [(bundle, options)] = shown
+    scrapbook = options["metadata"]["scrapbook"]
+    assert scrapbook["name"] == claim_key("ok") == "claim:ok"
+    assert scrapbook["mime_prefix"]
+    assert bundle == ({scrapbook["mime_prefix"] + "text/plain": "'it holds'"},)
+
+
+@pytest.mark.parametrize("name", ["a-b", "a_b", "A1"])
+def test_claim_names_may_hold_letters_digits_hyphens_and_underscores(shown, name):
+    claim(name, True, "fine")
+    assert shown
+
+
+def test_a_false_claim_glues_nothing(shown):
+    with pytest.raises(ClaimError, match=r"^claim 'no' does not hold: two is less than one$"):
+        claim("no", False, "two is less than one")
+    assert not shown
+
+
+@pytest.mark.parametrize("holds", [1, None, "yes"])
+def test_a_claim_of_another_type_names_it(holds):
+    with pytest.raises(TypeError) as error:
+        claim("vague", holds, "something")
+    assert str(error.value) == (
+        f"claim 'vague': expected a bool (the comparison itself); "
+        f"found {type(holds).__name__} {holds!r}"
+    )
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a.b", "a/b"])
+def test_a_bad_claim_name_is_quoted(name):
+    with pytest.raises(ValueError) as error:
+        claim(name, True, "x")
+    assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
