@@ -169,13 +169,6 @@ def test_the_site_lock_holds_the_packages_dependencies():
         assert name in site, f"pyproject.toml needs {name}; add it to requirements.in and re-lock"
 
 
-def test_mutation_testing_runs_on_the_tests_exact_packages():
-    tests, mutation = lock("requirements-test.txt"), lock("requirements-mutation.txt")
-    shared = set(tests) & set(mutation)
-    assert "pytest" in shared
-    assert {p: mutation[p].version for p in shared} == {p: tests[p].version for p in shared}
-
-
 def test_the_site_lock_holds_the_packages_build_backend():
     """README installs src/ with --no-build-isolation: with the locked setuptools."""
     build_system = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]
