@@ -27,6 +27,12 @@ from ddl.notebook import ClaimError, claim, claim_key, counted, glue
         (2, "box", None, "2 boxes"),
         (2, "query", None, "2 queries"),
         (2, "day", None, "2 days"),
+        (2, "buzz", None, "2 buzzes"),
+        (2, "dish", None, "2 dishes"),
+        (2, "gas", None, "2 gases"),
+        (2, "y", None, "2 ys"),
+        (2, "py", None, "2 pies"),
+        (2, "key", None, "2 keys"),
         (1, "matrix", "matrices", "1 matrix"),
         (2, "matrix", "matrices", "2 matrices"),
         (-1, "step", None, "-1 steps"),
@@ -39,8 +45,12 @@ def test_counted_agrees_with_its_count(count, noun, plural, text):
 
 @pytest.mark.parametrize("count", [1.0, 2.5, "3", True, None])
 def test_counted_takes_whole_numbers_only(count):
-    with pytest.raises(TypeError, match="counted: expected a whole number"):
+    with pytest.raises(TypeError) as error:
         counted(count, "tumour")
+    assert str(error.value) == (
+        "counted: expected a whole number (int or numpy integer); "
+        f"found {type(count).__name__} {count!r}"
+    )
 
 
 @pytest.mark.parametrize("noun", ["", "  ", None])
@@ -73,9 +83,7 @@ def without_myst_nb(monkeypatch):
 def test_glue_in_a_plain_kernel_shows_the_name_and_the_value(shown, without_myst_nb):
     glue("f1_test", 0.9375)
     [(objects, options)] = shown
-    assert objects == (
-        {"text/plain": "0.9375", "text/html": "<code>f1_test</code> = 0.9375"},
-    )
+    assert objects == ({"text/plain": "0.9375", "text/html": "<code>f1_test</code> = 0.9375"},)
     assert options == {
         "raw": True,
         "metadata": {"scrapbook": {"name": "f1_test", "mime_prefix": ""}},
@@ -94,7 +102,7 @@ def test_a_claim_in_a_plain_kernel_shows_a_tick_and_its_statement(shown, without
     [(objects, options)] = shown
     assert objects == (
         {
-            "text/plain": "\"the LSTM's cost <is> lower\"",
+            "text/plain": '"the LSTM\'s cost <is> lower"',
             "text/html": "&#10003; the LSTM&#x27;s cost &lt;is&gt; lower",
         },
     )
