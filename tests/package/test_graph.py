@@ -87,10 +87,18 @@ def assert_matches_finite_differences(build, arrays, G):
     def f():
         return float(np.sum(G * build(*[Node(x) for x in inputs]).value))
 
+    # Central differences of f lose about machine epsilon times |f| over the step (1e-6) in each
+    # entry, whatever the gradient's size: where a broadcast sum cancels to a small gradient that
+    # rounding dominates, so it is allowed for beside the relative error.
+    rounding = 1e-9 * (1 + abs(f()))
     for i, (node, x) in enumerate(zip(nodes, inputs)):
         assert node.grad.shape == x.shape
-        error = rel_error(node.grad, numerical_gradient(f, x))
-        assert error < 1e-6, f"gradient of input {i}: relative error {error:.2e}"
+        numerical = numerical_gradient(f, x)
+        error = rel_error(node.grad, numerical)
+        assert error < 1e-6 or np.max(np.abs(node.grad - numerical)) < rounding, (
+            f"gradient of input {i}: relative error {error:.2e}, "
+            f"largest difference {np.max(np.abs(node.grad - numerical)):.2e}"
+        )
 
 
 def check(build, build_torch, arrays, rng):
