@@ -124,3 +124,25 @@ def test_metrics_validate_shapes():
         accuracy([1, 0, 1], [1, 0])
     with pytest.raises(ValueError, match=r"y_true: expected labels of shape \(m,\) or \(1, m\)"):
         accuracy(np.zeros((3, 2)), np.zeros((3, 2)))
+
+
+def test_dataset_astype_converts_every_x_and_float_y_and_keeps_integer_labels():
+    rng = np.random.default_rng(3)
+    parts = []
+    for m in (5, 3, 2):
+        parts += [rng.normal(size=(4, m)), rng.integers(0, 3, size=(1, m))]
+    labelled = data.Dataset(*parts)
+    single = labelled.astype(np.float32)
+    for name, original in zip(("X_train", "Y_train", "X_val", "Y_val", "X_test", "Y_test"), parts):
+        converted = getattr(single, name)
+        if name.startswith("X"):
+            assert converted.dtype == np.float32
+            np.testing.assert_array_equal(converted, original.astype(np.float32))
+        else:
+            assert converted.dtype == original.dtype  # labels stay integers
+            np.testing.assert_array_equal(converted, original)
+    assert labelled.X_train.dtype == np.float64  # a copy: the original is unchanged
+    regression = data.Dataset(*[p.astype(np.float64) for p in parts]).astype(np.float32)
+    assert {getattr(regression, n).dtype for n in ("Y_train", "Y_val", "Y_test")} == {
+        np.dtype(np.float32)
+    }

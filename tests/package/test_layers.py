@@ -190,3 +190,13 @@ def test_zero_initialisation_keeps_units_identical():
         GradientDescent(0.5).step(net.parameters(), net.gradients())
     W = hidden.params["W"]
     np.testing.assert_allclose(W, np.broadcast_to(W[:1], W.shape))
+
+
+def test_the_base_layer_passes_values_and_gradients_through_unchanged():
+    from ddl.layers import Layer
+
+    layer = Layer()
+    X = np.arange(6.0).reshape(2, 3)
+    assert layer.forward(X) is X and layer.forward(X, training=False) is X
+    assert layer.backward(X) is X
+    assert layer.params == {} and layer.grads == {}

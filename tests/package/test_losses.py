@@ -106,3 +106,34 @@ def test_get_loss_by_name():
     assert isinstance(losses.get_loss("mse"), losses.MeanSquaredError)
     with pytest.raises(ValueError, match="Did you mean 'mse'"):
         losses.get_loss("mes")
+
+
+# ---- what each loss gives the network as its output and its predictions (against scipy)
+
+
+def test_each_loss_outputs_its_own_activation_of_the_logits():
+    from scipy import special
+
+    Z = np.random.default_rng(7).normal(scale=3, size=(4, 6))
+    np.testing.assert_array_equal(losses.MeanSquaredError().output(Z), Z)
+    np.testing.assert_allclose(losses.BinaryCrossEntropy().output(Z), special.expit(Z), rtol=1e-15)
+    np.testing.assert_allclose(
+        losses.CategoricalCrossEntropy().output(Z), special.softmax(Z, axis=0), rtol=1e-14
+    )
+
+
+def test_predictions_threshold_at_zero_take_the_largest_logit_or_pass_the_output():
+    Z = np.array([[-1e-300, 0.0, 2.0, -3.0]])
+    labels = losses.BinaryCrossEntropy().predict(Z)
+    np.testing.assert_array_equal(labels, [[0, 1, 1, 0]])  # sigma(0) = 0.5 counts as 1
+    assert labels.dtype == np.int64
+    Zk = np.array([[0.1, 5.0, -1.0], [2.0, 1.0, -2.0], [0.5, 0.0, -0.5]])
+    np.testing.assert_array_equal(losses.CategoricalCrossEntropy().predict(Zk), [[1, 0, 2]])
+    np.testing.assert_array_equal(losses.MeanSquaredError().predict(Z), Z)
+
+
+@pytest.mark.parametrize(
+    "name", ["MeanSquaredError", "BinaryCrossEntropy", "CategoricalCrossEntropy"]
+)
+def test_a_loss_reads_as_its_constructor(name):
+    assert repr(getattr(losses, name)()) == f"{name}()"

@@ -226,3 +226,11 @@ def test_a_wrong_gradient_below_the_old_skip_threshold_is_caught(monkeypatch):
     np.testing.assert_allclose(analytic[1], expected[1], rtol=1e-9, atol=1e-15 * scale)
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(analytic[0], expected[0], rtol=1e-9, atol=1e-15 * scale)
+
+
+def test_a_network_reads_as_its_layers_one_per_line():
+    rng = np.random.default_rng(0)
+    net = Network([Dense(3, 4, "relu", "he", rng), Dense(4, 1, "sigmoid", "xavier", rng)])
+    assert repr(net) == (
+        "Network([\n    Dense(3, 4, activation='relu'),\n    Dense(4, 1, activation='sigmoid'),\n])"
+    )

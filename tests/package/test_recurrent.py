@@ -291,3 +291,9 @@ def test_many_to_one_layers_end_in_a_dense_head():
     for layer in reversed(layers):
         dA = layer.backward(dA)
     assert dA.shape == X.shape
+
+
+@pytest.mark.parametrize("cell", [RNNCell, GRUCell, LSTMCell])
+def test_a_recurrent_layer_reads_as_its_cell_and_sizes(cell):
+    layer = Recurrent(cell(3, 5, np.random.default_rng(0)))
+    assert repr(layer) == f"Recurrent({cell.__name__}(n_x=3, n_a=5))"
