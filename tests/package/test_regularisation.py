@@ -1,5 +1,7 @@
 """L1, L2, dropout and early stopping."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -144,3 +146,158 @@ def test_bad_arguments():
         reg.L2(-1)
     with pytest.raises(ValueError, match="patience: expected a positive integer"):
         reg.EarlyStopping(0)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: reg.L1(True), ValueError, "lambd: expected a non-negative number, got True."),
+        (lambda: reg.L2("0.1"), ValueError, "lambd: expected a non-negative number, got '0.1'."),
+        (lambda: reg.L2(math.inf), ValueError, "lambd: expected a non-negative number, got inf."),
+        (lambda: reg.L1(math.nan), ValueError, "lambd: expected a non-negative number, got nan."),
+        (lambda: reg.L1(-0.5), ValueError, "lambd: expected a non-negative number, got -0.5."),
+        (
+            lambda: reg.Dropout(True, np.random.default_rng(0)),
+            ValueError,
+            "keep_prob: expected a number in (0, 1], got True.",
+        ),
+        (
+            lambda: reg.Dropout(1.5, np.random.default_rng(0)),
+            ValueError,
+            "keep_prob: expected a number in (0, 1], got 1.5.",
+        ),
+        (
+            lambda: reg.Dropout("0.5", np.random.default_rng(0)),
+            ValueError,
+            "keep_prob: expected a number in (0, 1], got '0.5'.",
+        ),
+        (
+            lambda: reg.Dropout(0.5, 42),
+            TypeError,
+            "rng: expected a numpy.random.Generator, got int.",
+        ),
+        (
+            lambda: reg.Dropout(0.5, np.random.RandomState(0)),
+            TypeError,
+            "rng: expected a numpy.random.Generator, got RandomState.",
+        ),
+        (
+            lambda: reg.EarlyStopping(True),
+            ValueError,
+            "patience: expected a positive integer, got True.",
+        ),
+        (
+            lambda: reg.EarlyStopping(2.5),
+            ValueError,
+            "patience: expected a positive integer, got 2.5.",
+        ),
+        (
+            lambda: reg.EarlyStopping(-3),
+            ValueError,
+            "patience: expected a positive integer, got -3.",
+        ),
+        (
+            lambda: reg.EarlyStopping(min_delta=-0.1),
+            ValueError,
+            "min_delta: expected a non-negative number, got -0.1.",
+        ),
+        (
+            lambda: reg.EarlyStopping(min_delta="0"),
+            ValueError,
+            "min_delta: expected a non-negative number, got '0'.",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_value_given(make, error, message):
+    with pytest.raises(error) as excinfo:
+        make()
+    assert type(excinfo.value) is error
+    assert str(excinfo.value) == message
+
+
+@pytest.mark.parametrize("lambd", [0, 0.0, 3, 2.5])
+def test_any_finite_non_negative_strength_is_accepted(lambd):
+    W = np.array([[1.0, -2.0]])
+    assert reg.L1(lambd).penalty([W], 2) == pytest.approx(lambd / 2 * 3)
+    assert reg.L2(lambd).penalty([W], 2) == pytest.approx(lambd / 4 * 5)
+
+
+def test_keep_prob_1_is_no_dropout_at_all():
+    # keep_prob = 1 is allowed (the interval is (0, 1]) and is exactly the identity in
+    # training too: the same array back, the gradient untouched, and no random number
+    # drawn, so a network with Dropout(1) follows the same random stream as one without.
+    rng = np.random.default_rng(5)
+    layer = reg.Dropout(1, rng)
+    A_prev = np.arange(6.0).reshape(2, 3)
+    assert layer.forward(A_prev, training=True) is A_prev
+    dA = np.ones((2, 3))
+    assert layer.backward(dA) is dA
+    assert rng.random() == np.random.default_rng(5).random()
+
+
+def test_dropout_passes_gradients_through_when_it_dropped_nothing():
+    # Before any forward pass, and after one in evaluation mode, backward is the identity.
+    layer = reg.Dropout(0.5, np.random.default_rng(0))
+    dA = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(layer.backward(dA), dA)
+    layer.forward(np.ones((2, 3)), training=True)
+    layer.forward(np.ones((2, 3)), training=False)
+    np.testing.assert_array_equal(layer.backward(dA), dA)
+
+
+def test_dropout_is_in_training_mode_unless_told_otherwise():
+    # The layer interface's default is training=True: a plain forward call drops units.
+    layer = reg.Dropout(0.5, np.random.default_rng(0))
+    A = layer.forward(np.ones((20, 50)))
+    assert set(np.unique(A)) == {0.0, 2.0}
+    np.testing.assert_array_equal(A, (np.random.default_rng(0).random((20, 50)) < 0.5) / 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dropout_mask_is_u_below_keep_prob_drawn_in_the_input_precision(dtype, seed):
+    # eq-dropout: D = (U < keep_prob), U uniform on [0, 1) drawn from the layer's generator in
+    # the precision of the activations (float32 activations never need a float64 array of
+    # their size).  keep_prob is set to one of the drawn values, so the unit whose U equals
+    # keep_prob must be dropped: '<' keeps a unit with probability exactly keep_prob.
+    shape = (6, 7)
+    U = np.random.default_rng(seed).random(shape, dtype=dtype)
+    keep_prob = float(U[2, 3])
+    assert 0 < keep_prob < 1 and np.sum(U == keep_prob) == 1
+    layer = reg.Dropout(keep_prob, np.random.default_rng(seed))
+    A = layer.forward(np.ones(shape, dtype=dtype), training=True)
+    assert A.dtype == dtype
+    assert A[2, 3] == 0
+    expected = (U < keep_prob).astype(dtype) / dtype(keep_prob)
+    np.testing.assert_array_equal(A, expected)
+
+
+def test_early_stopping_defaults_to_a_patience_of_10_epochs():
+    stopper = reg.EarlyStopping()
+    p = [np.zeros(2)]
+    stops = [stopper.update(1.0, p) for _ in range(11)]  # one improvement, then 10 without
+    assert stops == [False] * 10 + [True]
+    assert stopper.best_epoch == 0
+
+
+@pytest.mark.parametrize("patience", [1, 2, 3])
+def test_early_stopping_when_no_epoch_ever_improves(patience):
+    # A run whose validation loss is NaN from the start: no best epoch, no weights saved,
+    # a stop after exactly `patience` epochs, and restore() leaves the weights alone.
+    stopper = reg.EarlyStopping(patience=patience)
+    p = [np.array([1.0, 2.0])]
+    stops = [stopper.update(math.nan, p) for _ in range(patience)]
+    assert stops == [False] * (patience - 1) + [True]
+    assert stopper.best_epoch is None
+    stopper.restore(p)
+    np.testing.assert_array_equal(p[0], [1.0, 2.0])
+
+
+def test_early_stopping_restore_refuses_a_different_number_of_parameters():
+    stopper = reg.EarlyStopping(patience=1)
+    params = [np.zeros(2), np.ones(3)]
+    stopper.update(0.5, params)
+    with pytest.raises(ValueError):
+        stopper.restore(params[:1])
+    with pytest.raises(ValueError):
+        stopper.restore([*params, np.zeros(1)])
