@@ -16,11 +16,14 @@ and then every survivor not explained, as a diff. It exits 1 when the score of t
 is below ``--goal`` (90 % unless given) or a survivor is unexplained, 0 otherwise.
 
     pip install --require-hashes -r requirements-test.txt -r requirements-mutation.txt
-    python tools/mutation.py [--max-children N] [--report-only] [--goal 0.9]
+    python tools/mutation.py [--max-children N] [--report-only | --survivors-only] [--goal 0.9]
 
 A whole run takes about 15 to 25 minutes on two cores. mutmut remembers its results in
 ``mutants/`` and re-tests only functions that changed since, so a second run after killing a few
-survivors is quick. ``--report-only`` prints the report of the last run without running anything.
+survivors is quick. mutmut does not test a mutant again because a test was added, though:
+``--survivors-only`` tests again the mutants the last run left alive, with today's tests (a kill
+stays a kill as long as tests are only added or made stricter). ``--report-only`` prints the
+report of the last run without running anything.
 The weekly workflow ``.github/workflows/mutation.yml`` runs it; it is not part of ``.ci/run``.
 """
 
@@ -85,9 +88,9 @@ class Equivalent:
         )
 
 
-def run_mutmut(max_children: int) -> None:
-    command = [*MUTMUT, "run", "--max-children", str(max_children)]
-    print("$", " ".join(command[1:]), flush=True)
+def run_mutmut(max_children: int, names: list[str] = ()) -> None:
+    command = [*MUTMUT, "run", "--max-children", str(max_children), *names]
+    print("$", " ".join(command[2:5]), f"({len(names)} mutants named)" if names else "", flush=True)
     # mutmut draws a progress line many times a second: keep only its last state.
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     lines = [line for line in re.split(r"[\r\n]", result.stdout) if line.strip()]
@@ -200,9 +203,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--report-only", action="store_true", help="report the last run")
+    parser.add_argument(
+        "--survivors-only",
+        action="store_true",
+        help="test again only the mutants the last run did not kill (after adding tests)",
+    )
     parser.add_argument("--goal", type=float, default=0.9, help="the lowest passing score")
     args = parser.parse_args()
-    if not args.report_only:
+    if args.survivors_only:
+        names = [m.name for m in read_results() if m.status not in KILLED]
+        if names:
+            run_mutmut(args.max_children, names)
+    elif not args.report_only:
         run_mutmut(args.max_children)
     return report(read_results(), args.goal)
 
