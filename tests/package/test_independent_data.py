@@ -143,3 +143,31 @@ def test_minibatches_shuffle_differently_every_epoch_and_none_is_one_batch():
     assert not np.array_equal(epochs[0], epochs[1])
     (only,) = list(data.minibatches(X, Y, None, np.random.default_rng(5)))
     np.testing.assert_array_equal(only[1][0], np.random.default_rng(5).permutation(m))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_constant_feature_is_left_at_zero_like_scikit_learn(dtype):
+    """A feature equal to one value in every training example carries no information: it is
+    mapped to 0 (the docstring's promise), as scikit-learn's StandardScaler maps it.
+
+    The mean of m copies of a value such as 0.1 need not round back to that value, so its
+    computed standard deviation is a rounding residue (1e-17 in float64) rather than 0; the
+    feature must still count as constant, and a test example must not be divided by it.
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    tol = 1e-9 if dtype == np.float64 else 1e-4
+    for value in (0.1, 0.3, 2.7, 1e5 + 0.1):
+        for m in (10, 37, 1000):
+            rng = np.random.default_rng(m)
+            X_train = np.vstack([rng.standard_normal(m), np.full(m, value)]).astype(dtype)
+            X_test = np.vstack([rng.standard_normal(5), value + np.arange(5) / 10]).astype(dtype)
+            ours = data.Standardiser().fit(X_train)
+            theirs = StandardScaler().fit(X_train.T.astype(np.float64))
+            where = f"constant {value} over m = {m}"
+            np.testing.assert_allclose(ours.transform(X_train)[1], 0.0, atol=1e-6, err_msg=where)
+            for X in (X_train, X_test):
+                expected = theirs.transform(X.T.astype(np.float64)).T
+                np.testing.assert_allclose(
+                    ours.transform(X), expected, rtol=tol, atol=tol, err_msg=where
+                )

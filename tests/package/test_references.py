@@ -168,6 +168,7 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
     "data.Standardiser": checked(
         "scikit-learn StandardScaler",
         "test_training_references.py::test_standardiser_matches_sklearn_standard_scaler",
+        "test_independent_data.py::test_a_constant_feature_is_left_at_zero_like_scikit_learn",
     ),
     "data.standardise": checked(
         "mean and std of the training split in numpy",
