@@ -5,6 +5,7 @@ a linear head, and the global norm against torch."""
 import numpy as np
 import pytest
 import torch
+from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -182,6 +183,16 @@ def test_many_to_one_is_a_recurrent_layer_then_a_linear_head(cell_class):
         np.testing.assert_allclose(
             cell.grads[k], P[k].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=k
         )
+
+    # and against central differences of J = (1/m) Σ G ⊙ Z
+    grads = [g.copy() for g in net.gradients()]
+
+    def J():
+        return np.sum(G * net.forward(X)) / m
+
+    for p, g in zip(net.parameters(), grads):
+        assert rel_error(g, numerical_gradient(J, p)) < 1e-6
+    assert rel_error(dX / m, numerical_gradient(J, X)) < 1e-6
 
 
 @given(
