@@ -175,12 +175,15 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
         "test_data_metrics.py::test_standardiser_is_fitted_on_the_training_split_only",
     ),
     "data.one_hot": checked(
-        "torch.nn.functional.one_hot", "test_independent_data.py::test_one_hot_matches_torch"
+        "torch.nn.functional.one_hot; values by hand",
+        "test_independent_data.py::test_one_hot_matches_torch",
+        "test_data_metrics.py::test_one_hot",
     ),
     "data.minibatches": checked(
         "the generator's own permutation cut in order",
         "test_independent_data.py::test_minibatches_cut_the_generators_permutation_in_order",
         "test_independent_data.py::test_minibatches_shuffle_differently_every_epoch_and_none_is_one_batch",
+        "test_data_metrics.py::test_minibatches_cover_every_example_once",
     ),
     # ---------------------------------------------------------------- gradcheck
     "gradcheck.numerical_gradient": checked(
@@ -224,16 +227,26 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
     "initialisers.fans": checked(
         "torch's fan computation; the definition",
         "test_independent_initialisers.py::test_fans_match_torch_and_the_definition",
+        "test_layers.py::test_initialisers_have_the_stated_spread",
     ),
     "initialisers.zeros": checked(
-        "numpy zeros", "test_independent_initialisers.py::test_zeros_and_dtypes"
+        "numpy zeros",
+        "test_independent_initialisers.py::test_zeros_and_dtypes",
+        "test_layers.py::test_initialisers_have_the_stated_spread",
     ),
-    "initialisers.small_random": checked("scipy KS test against N(0, 0.01²)", INIT_KS),
+    "initialisers.small_random": checked(
+        "scipy KS test against N(0, 0.01²)",
+        INIT_KS,
+        "test_layers.py::test_initialisers_have_the_stated_spread",
+        registry("eq-init-small", "ddl.initialisers.small_random"),
+    ),
     "initialisers.xavier": checked(
         "scipy KS test against N(0, 2/(fan_in + fan_out)); torch xavier_normal_",
         INIT_KS,
         INIT_TORCH,
         "test_independent_initialisers.py::test_entries_are_independent_across_positions",
+        "test_layers.py::test_initialisers_have_the_stated_spread",
+        registry("eq-init-xavier", "ddl.initialisers.xavier"),
     ),
     "initialisers.glorot": checked(
         "scipy KS test against N(0, 2/(fan_in + fan_out))",
@@ -241,7 +254,11 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
         "test_independent_initialisers.py::test_zeros_and_dtypes",
     ),
     "initialisers.he": checked(
-        "scipy KS test against N(0, 2/fan_in); torch kaiming_normal_", INIT_KS, INIT_TORCH
+        "scipy KS test against N(0, 2/fan_in); torch kaiming_normal_",
+        INIT_KS,
+        INIT_TORCH,
+        "test_layers.py::test_initialisers_have_the_stated_spread",
+        registry("eq-init-he", "ddl.initialisers.he"),
     ),
     "initialisers.get_initialiser": checked(
         "each name's spread from its rule",
@@ -305,15 +322,35 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
     "losses.mean_squared_error": checked(
         "torch mse_loss", LOSS_TORCH, registry("eq-mse", "ddl.losses.mean_squared_error")
     ),
-    "losses.mean_squared_error_gradient": checked("torch autograd", LOSS_TORCH),
+    "losses.mean_squared_error_gradient": checked(
+        "torch autograd; central differences; the post's equation",
+        LOSS_TORCH,
+        "test_losses.py::test_gradient_is_per_example_derivative_of_the_cost",
+        registry("eq-mse-gradient", "ddl.losses.mean_squared_error_gradient"),
+    ),
     "losses.binary_cross_entropy": checked(
         "torch binary_cross_entropy_with_logits",
         LOSS_TORCH,
         registry("eq-bce", "ddl.losses.binary_cross_entropy"),
     ),
-    "losses.binary_cross_entropy_gradient": checked("torch autograd", LOSS_TORCH),
-    "losses.categorical_cross_entropy": checked("torch cross_entropy", LOSS_TORCH),
-    "losses.categorical_cross_entropy_gradient": checked("torch autograd", LOSS_TORCH),
+    "losses.binary_cross_entropy_gradient": checked(
+        "torch autograd; central differences; the post's equation",
+        LOSS_TORCH,
+        "test_losses.py::test_gradient_is_per_example_derivative_of_the_cost",
+        registry("eq-bce-gradient", "ddl.losses.binary_cross_entropy_gradient"),
+    ),
+    "losses.categorical_cross_entropy": checked(
+        "torch cross_entropy; the post's equation",
+        LOSS_TORCH,
+        NETWORK_TORCH,
+        registry("eq-cce", "ddl.losses.categorical_cross_entropy"),
+    ),
+    "losses.categorical_cross_entropy_gradient": checked(
+        "torch autograd; central differences; the post's equation",
+        LOSS_TORCH,
+        "test_losses.py::test_gradient_is_per_example_derivative_of_the_cost",
+        registry("eq-cce-gradient", "ddl.losses.categorical_cross_entropy_gradient"),
+    ),
     "losses.Loss": checked(
         "its default predict (the output) through a subclass",
         "test_independent_losses.py::test_loss_outputs_and_predictions_match_torch",
@@ -323,11 +360,15 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
         "torch BCEWithLogits; sigmoid and 0.5 threshold",
         LOSS_TORCH,
         "test_independent_losses.py::test_loss_outputs_and_predictions_match_torch",
+        NETWORK_TORCH,
+        "test_losses.py::test_gradient_is_per_example_derivative_of_the_cost",
     ),
     "losses.CategoricalCrossEntropy": checked(
         "torch cross_entropy; softmax and argmax",
         LOSS_TORCH,
         "test_independent_losses.py::test_loss_outputs_and_predictions_match_torch",
+        NETWORK_TORCH,
+        "test_losses.py::test_gradient_is_per_example_derivative_of_the_cost",
     ),
     "losses.get_loss": checked(
         "each name's cost against torch",
@@ -374,7 +415,9 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
         "test_independent_pooling.py::test_pooling_backward_matches_torch_autograd",
     ),
     "pooling.Flatten": checked(
-        "torch.flatten", "test_independent_pooling.py::test_flatten_and_unflatten_match_torch"
+        "torch.flatten",
+        "test_independent_pooling.py::test_flatten_and_unflatten_match_torch",
+        "test_pooling.py::test_flatten_round_trip_keeps_examples_on_last_axis",
     ),
     "pooling.Unflatten": checked(
         "torch unflatten", "test_independent_pooling.py::test_flatten_and_unflatten_match_torch"
@@ -413,7 +456,9 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
         "test_training_references.py::test_train_step_adds_the_l1_penalty_and_its_gradient",
     ),
     "regularisation.L2": checked(
-        "torch autograd", "test_independent_regularisation.py::test_penalty_classes_match_torch"
+        "torch autograd",
+        "test_independent_regularisation.py::test_penalty_classes_match_torch",
+        "test_regularisation.py::test_regularised_step_penalises_weights_but_not_biases",
     ),
     "regularisation.Dropout": checked(
         "torch autograd with the mask; scipy binomial test",
@@ -429,14 +474,20 @@ REFERENCES: dict[str, Checked | NotNumerical] = {
     "schedules.Constant": checked(
         "torch ConstantLR",
         "test_independent_lookups.py::test_constant_and_as_schedule_match_a_constant_torch_rate",
+        "test_optimisers.py::test_schedule_values",
     ),
     "schedules.ExponentialDecay": checked(
         "torch ExponentialLR with γ = e^(−k)",
         "test_independent_lookups.py::test_exponential_decay_matches_torch_exponential_lr",
+        "test_optimisers.py::test_schedule_values",
+        registry("eq-lr-exponential-decay", "ddl.schedules.ExponentialDecay"),
     ),
     "schedules.InverseTimeDecay": checked(
         "torch LambdaLR with 1/(1 + k t)",
         "test_independent_lookups.py::test_inverse_time_decay_matches_torch_lambda_lr",
+        "test_optimisers.py::test_schedule_values",
+        "test_optimisers.py::test_a_schedule_sets_the_learning_rate_of_each_step",
+        registry("eq-lr-inverse-time-decay", "ddl.schedules.InverseTimeDecay"),
     ),
     "schedules.as_schedule": checked(
         "torch ConstantLR",
