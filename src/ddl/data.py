@@ -144,9 +144,13 @@ class Standardiser:
             raise ValueError(
                 f"X: expected a 2-D array (n_features, m), got {getattr(X, 'shape', X)}."
             )
-        self.mean = X.mean(axis=1, keepdims=True)
+        # A constant feature keeps its value as its mean and 1 as its scale, so it maps to exactly
+        # 0: its computed mean need not round back to the value (0.1 over 37 examples does not),
+        # and the tiny standard deviation left over would blow any other value up.
+        constant = (X == X[:, :1]).all(axis=1, keepdims=True)
+        self.mean = np.where(constant, X[:, :1], X.mean(axis=1, keepdims=True))
         std = X.std(axis=1, keepdims=True)
-        self.std = np.where(std > 0, std, 1).astype(X.dtype)
+        self.std = np.where(constant | ~(std > 0), 1, std).astype(X.dtype)
         return self
 
     def _check_fitted(self, X):
