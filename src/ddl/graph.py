@@ -299,7 +299,8 @@ class Node:
         """log Σ e^u over ``axis``, never overflowing.  Implements :eq:`eq-graph-logsumexp`."""
         c = np.max(self.value, axis=axis, keepdims=True)  # take the largest out first,
         c = np.where(np.isfinite(c), c, 0)  # unless it is infinite: then log Σ e^u is ±∞
-        with np.errstate(under="ignore", divide="ignore"):
+        # e^(u − c) ≤ 1 when c is finite; it overflows only in a slice whose answer is +∞ anyway.
+        with np.errstate(under="ignore", divide="ignore", over="ignore"):
             lse = c + np.log(np.sum(np.exp(self.value - c), axis=axis, keepdims=True))
         out = Node(lse if keepdims else np.squeeze(lse, axis=axis), (self,), "logsumexp")
 
