@@ -145,6 +145,18 @@ def _posts(app: Sphinx) -> list[tuple[str, str, str]]:
     return [(d, p, t) for _, d, p, t in sorted(found)]
 
 
+def _listed_equations(app: Sphinx) -> str:
+    """A digest of what an equation index lists from the posts: their labelled equations, in
+    part order (the pages it is on are left out when it lists them)."""
+    from .rebuild import digest
+
+    listed = [
+        (docname, [(e.label, e.latex) for e in equations.labelled_equations(text, path)])
+        for docname, path, text in _posts(app)
+    ]
+    return digest(listed)
+
+
 def _cell(*children: nodes.Node) -> nodes.entry:
     """A table cell: a block as it is, inline nodes together in one paragraph."""
     entry = nodes.entry()
@@ -177,16 +189,18 @@ class EquationIndex(SphinxDirective):
         body = nodes.tbody()
         group += body
         used: list[equations.Citation] = []
+        # Not a dependency on the posts' files (any edit of a post would re-read this page):
+        # _outdated re-reads it when the equations it lists changed.
+        self.env.ddl_equation_index_docs.add(self.env.docname)
+        self.env.ddl_equation_index_inputs = _listed_equations(app)
         for docname, path, text in _posts(app):
             if docname == self.env.docname:
                 continue
-            self.env.note_dependency(str(_root(app) / path))
             for equation in equations.labelled_equations(text, path):
                 for citation in _implementations(app, equation.label):
                     used.append(citation)
                     body += self._row(docname, equation, citation)
         _note_dependencies(app, used)
-        self.env.ddl_equation_index_docs.add(self.env.docname)
         if not len(body):
             return [nodes.paragraph(text="No equation of the posts is implemented yet.")]
         return [table]
@@ -239,6 +253,8 @@ def _init_env(app: Sphinx, env=None, *args) -> None:
 def _purge(app: Sphinx, env, docname: str) -> None:
     _init_env(app, env)
     env.ddl_equation_index_docs.discard(docname)
+    if not env.ddl_equation_index_docs:
+        env.ddl_equation_index_inputs = None
 
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
@@ -246,13 +262,21 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
     env.ddl_equation_index_docs |= {
         d for d in getattr(other, "ddl_equation_index_docs", set()) if d in docnames
     }
+    if getattr(other, "ddl_equation_index_inputs", None) is not None:
+        env.ddl_equation_index_inputs = other.ddl_equation_index_inputs
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """A page added or removed changes the index of equations: re-read it."""
+    """A page added or removed, or an equation of a post added, removed, relabelled, edited or
+    moved to another part, changes the index of equations: re-read it."""
     _init_env(app, env)
+    docs = env.ddl_equation_index_docs - set(removed)
+    if not docs:
+        return []
     if added | removed:
-        return sorted(env.ddl_equation_index_docs - set(removed))
+        return sorted(docs)
+    if getattr(env, "ddl_equation_index_inputs", None) != _listed_equations(app):
+        return sorted(docs)
     return []
 
 

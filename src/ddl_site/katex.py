@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
 from . import node as node_packages
+from .rebuild import write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -214,10 +214,10 @@ def copy_static(app: Sphinx, exception: Exception | None) -> None:
     node_modules = node_packages.ensure_packages()
     css, fonts = stylesheet(node_modules)
     target = Path(app.outdir) / "_static" / STATIC
-    (target / "fonts").mkdir(parents=True, exist_ok=True)
-    (target / "katex.min.css").write_text(css)
+    # Written only when different: an unchanged site is not written again.
+    write_if_changed(target / "katex.min.css", css)
     for font in fonts:
-        shutil.copyfile(node_modules / "katex" / "dist" / font, target / font)
+        write_if_changed(target / font, (node_modules / "katex" / "dist" / font).read_bytes())
 
 
 def add_stylesheet(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:

@@ -215,9 +215,9 @@ def publish(package_dir: Path, outdir: Path, site_url: str) -> Path:
     for old in folder.glob("*.whl"):
         if old != path:
             old.unlink()
-    (folder / "index.html").write_text(
-        index_page(describe(package_dir), site_url), encoding="utf-8"
-    )
+    from .rebuild import write_if_changed
+
+    write_if_changed(folder / "index.html", index_page(describe(package_dir), site_url))
     return path
 
 

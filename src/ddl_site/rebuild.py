@@ -1,0 +1,226 @@
+"""Rebuilds that read and write only what an edit changed, and write what a clean build would.
+
+Sphinx re-reads a page when its own file (or a file it noted as a dependency) changed, and
+writes the pages it re-read. What a page shows from *other* pages it does not follow: the
+navigation (every page's title, in the table of contents' order), a post's series box (the
+titles, parts and dates of the other parts), the blog index (every post's title, date,
+excerpt, tags and lead image), equation numbers and labels it refers to. This module keeps,
+for every page, a digest of what it shows from elsewhere (its *view*); once the changed pages
+are read (``env-get-updated``), every page whose view changed is written again, from its
+pickled doctree, without being read. So an edit to one post's prose reads and writes that post
+alone (and the root page, which Sphinx always writes); a new title writes every page.
+
+The views of the pages as last written are kept in ``<doctrees>/ddl-views.json``, saved only
+after a build that finished without an error: after a failed build, the pages it may not have
+written are written by the next one.
+
+:func:`written` tells the passes that run after the pages are written (stylesheet trimming,
+icon subsetting) which pages this build wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+VIEWS_FILE = "ddl-views.json"
+
+
+def digest(value: Any) -> str:
+    """A digest of a value made of JSON-able parts (anything else by its ``str``)."""
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+# The parts of the domains' data a reference to another page can show: labels, titles, numbers.
+DOMAIN_KEYS = {
+    "std": ("labels", "anonlabels", "objects", "terms", "progoptions"),
+    "math": ("objects",),
+    "py": ("objects", "modules"),
+    "citation": ("citations",),
+}
+
+
+def _post_fields(post) -> dict[str, Any]:
+    return {
+        "path": post.path,
+        "title": post.title,
+        "date": post.date.isoformat(),
+        "series": post.series,
+        "part": post.part,
+        "image": post.image,
+        "caption": post.caption,
+        "excerpt": post.excerpt,
+        "redirect_from": list(post.redirect_from),
+        "comments": post.comments,
+        "tags": list(post.tags),
+    }
+
+
+def navigation_view(env) -> str:
+    """What every page shows of the whole site: titles and table of contents (navigation,
+    previous and next links), references' targets, figure and equation numbers, parts."""
+    docs = sorted(env.found_docs)
+    domains = {
+        name: {key: env.domaindata.get(name, {}).get(key) for key in keys}
+        for name, keys in DOMAIN_KEYS.items()
+    }
+    posts = getattr(env, "ddl_posts", {})
+    return digest(
+        {
+            "titles": {d: env.titles[d].astext() for d in docs if d in env.titles},
+            "longtitles": {d: env.longtitles[d].astext() for d in docs if d in env.longtitles},
+            "tocs": {d: env.tocs[d].pformat() for d in docs if d in env.tocs},
+            "toctrees": {d: env.toctree_includes.get(d, []) for d in docs},
+            "secnumbers": {d: env.toc_secnumbers.get(d) for d in docs},
+            "fignumbers": {d: env.toc_fignumbers.get(d) for d in docs},
+            "domains": domains,
+            "parts": {d: (p.path, p.title, p.part) for d, p in posts.items()},
+        }
+    )
+
+
+def views(app: Sphinx, env) -> dict[str, str]:
+    """For every page, a digest of what it shows from other pages."""
+    posts = getattr(env, "ddl_posts", {})
+    index_docs = getattr(env, "ddl_index_docs", set())
+    nav = navigation_view(env)
+    srcdir = Path(app.srcdir)
+    series: dict[str, list] = {}
+    for docname, post in sorted(posts.items()):
+        if post.series:
+            series.setdefault(post.series, []).append((docname, _post_fields(post)))
+    index = None
+    if index_docs:
+        # A lead image's WebP copies are named by a digest of its bytes.
+        images = {
+            p.image: (file_digest(srcdir / p.image), (env.images.get(p.image) or (None, None))[1])
+            for p in posts.values()
+            if p.image
+        }
+        index = digest(
+            [sorted((d, _post_fields(p)) for d, p in posts.items()), sorted(images.items())]
+        )
+    found = {}
+    for docname in env.found_docs:
+        parts = [nav]
+        post = posts.get(docname)
+        if post is not None and post.series:
+            parts.append(digest(series[post.series]))
+        if docname in index_docs:
+            parts.append(index)
+        found[docname] = digest(parts)
+    return found
+
+
+def _views_path(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / VIEWS_FILE
+
+
+def _read_views(app: Sphinx) -> dict[str, str]:
+    try:
+        data = json.loads(_views_path(app).read_text(encoding="utf-8"))
+        return dict(data) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def on_env_get_updated(app: Sphinx, env) -> list[str]:
+    """The pages, not re-read, whose view changed since they were last written."""
+    current = views(app, env)
+    app._ddl_views = current
+    written_views = _read_views(app)
+    return sorted(d for d, view in current.items() if written_views.get(d) != view)
+
+
+def on_html_page_context(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    app._ddl_written.add(pagename)
+
+
+def written(app: Sphinx) -> set[str]:
+    """The pages this build wrote (documents and generated pages such as the search page), by
+    page name: ``<outdir>/<name>.html``. None written means Sphinx copied no theme file either."""
+    return set(getattr(app, "_ddl_written", set()))
+
+
+def complete_sitemap(app: Sphinx, exception: BaseException | None) -> None:
+    """sphinx-sitemap lists the pages written by this build; a rebuild writes some of them.
+    Before it writes ``sitemap.xml``, give it every page, in the order a clean build writes
+    them: the documents by name, then the pages generated after them (written by every build
+    that writes anything). A build that wrote nothing leaves the sitemap as it is."""
+    links = getattr(app, "sitemap_links", None)
+    if exception is not None or links is None or not written(app):
+        return
+    import queue
+
+    collected = []
+    while True:
+        try:
+            collected.append(links.get_nowait())
+        except queue.Empty:
+            break
+    suffix = app.config.html_file_suffix or ".html"
+    docs = {f"{d}{suffix}" for d in app.env.found_docs}
+    excludes = list(app.config.sitemap_excludes or [])
+    from fnmatch import fnmatch
+
+    lastmod = dict(collected)
+    every = [
+        (link, lastmod.get(link))
+        for link in (f"{d}{suffix}" for d in sorted(app.env.found_docs))
+        if not any(fnmatch(link, pattern) for pattern in excludes)
+    ]
+    every += [(link, when) for link, when in collected if link not in docs]
+    for item in every:
+        links.put(item)
+
+
+def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    current = getattr(app, "_ddl_views", None)
+    if exception is not None or current is None:
+        return  # the pages this build may not have written are written by the next one
+    path = _views_path(app)
+    if _read_views(app) != current:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(current, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+def write_if_changed(path: Path, data: bytes | str) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; whether it wrote."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.read_bytes() == raw:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    return True
+
+
+def _init(app: Sphinx) -> None:
+    app._ddl_written = set()
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _init)
+    # After the figures are numbered per post (numbering.py, priority 900).
+    app.connect("env-get-updated", on_env_get_updated, priority=950)
+    app.connect("html-page-context", on_html_page_context, priority=100)
+    app.connect("build-finished", on_build_finished, priority=950)
+    app.connect("build-finished", complete_sitemap, priority=450)  # before sphinx-sitemap
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
