@@ -260,6 +260,27 @@ def resolve(names: Iterable[str], modules: Mapping[str, Module]) -> set[str]:
     return found
 
 
+# What each module file imports, by its name, path, size and modification time: parsed once per
+# process, however many import graphs (the posts', the lead images') are drawn from it.
+_IMPORTS: dict[tuple[str, str, bool, int, int], frozenset[str]] = {}
+
+
+def _module_imports(module: Module) -> frozenset[str]:
+    try:
+        stat = module.path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        stamp = (-1, -1)
+    key = (module.name, str(module.path), module.is_package, *stamp)
+    if key not in _IMPORTS:
+        try:
+            source = module.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            source = ""
+        _IMPORTS[key] = frozenset(imported_names(source, module.name, module.is_package))
+    return _IMPORTS[key]
+
+
 def import_graph(modules: Mapping[str, Module]) -> dict[str, set[str]]:
     """For each module, the modules of the tracked packages it imports directly.
 
@@ -267,8 +288,7 @@ def import_graph(modules: Mapping[str, Module]) -> dict[str, set[str]]:
     """
     graph: dict[str, set[str]] = {}
     for name, module in modules.items():
-        source = module.path.read_text(encoding="utf-8", errors="replace")
-        direct = resolve(imported_names(source, name, module.is_package), modules)
+        direct = resolve(_module_imports(module), modules)
         direct |= resolve(_with_parents([name]), modules)
         graph[name] = direct - {name}
     return graph
@@ -592,6 +612,7 @@ class _BuildState:
 TRACER = Path(__file__).resolve().with_name("tracer.py")
 TRACES = "ddl-traces"  # inside the jupyter-cache folder: one JSON file per executed post
 KERNELS = "ddl-kernels"  # inside the jupyter-cache folder: the traced kernel specs
+READINGS = "ddl-notebooks.json"  # inside the jupyter-cache folder: the posts read as notebooks
 
 
 def traced_kernel_spec(spec: Mapping[str, Any], tracer: Path | str = TRACER) -> dict | None:
@@ -616,41 +637,89 @@ def _logger():
     return logging.getLogger(__name__)
 
 
-def _executed_notebooks(app, env) -> dict[str, tuple[_Post, Any]]:
-    """The posts myst-nb executes through the cache, with their notebooks, by docname."""
+@dataclass
+class _Reading:
+    """What the execution check needs of a post read as a notebook."""
+
+    kernel: str | None  # after myst-nb's kernel aliases
+    cells: list[str]  # the code cells' sources
+    hashkey: str  # jupyter-cache's hash of the notebook (code cells and kernelspec)
+
+
+def _read_notebook(path: Path, text: str, env, cache) -> _Reading | None:
+    """A post read as myst-nb reads it, or None if myst-nb does not execute it via the cache."""
     from myst_nb.core.read import create_nb_reader
 
     nb_config = env.mystnb_config
+    reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
+    if reader is None:
+        return None
+    notebook = reader.read(text)
+    # As myst-nb does: kernel aliases, per-notebook overrides and exclusion patterns.
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
+        if kernel is not None and re.fullmatch(pattern, kernel):
+            notebook.metadata["kernelspec"]["name"] = alias
+            break
+    overrides = notebook.metadata.get(nb_config.metadata_key) or {}
+    if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
+        return None
+    if any(
+        PurePosixPath(path.as_posix()).match(p) for p in nb_config.execution_excludepatterns or ()
+    ):
+        return None
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    _, hashkey = cache.create_hashed_notebook(notebook)
+    return _Reading(kernel, cells, hashkey)
+
+
+def _executed_notebooks(app, env, cache) -> dict[str, tuple[_Post, _Reading]]:
+    """The posts myst-nb executes through the cache, read as notebooks, by docname.
+
+    Reading a post as a notebook parses all its Markdown, so what is read is kept in the cache
+    folder, by the digest of the post's path and text and of the settings it was read with."""
+    import jupyter_cache
+
+    nb_config = env.mystnb_config
     root = Path(app.srcdir)
-    found: dict[str, tuple[_Post, Any]] = {}
+    readings = Path(nb_config.execution_cache_path) / READINGS
+    settings = hashlib.sha256(
+        repr((env.myst_config, nb_config, jupyter_cache.__version__)).encode()
+    ).hexdigest()
+    try:
+        kept = json.loads(readings.read_text(encoding="utf-8"))
+        kept = dict(kept["posts"]) if kept.get("settings") == settings else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        kept = {}
+    now: dict[str, Any] = {}
+    found: dict[str, tuple[_Post, _Reading]] = {}
     for docname in sorted(env.found_docs):
         path = Path(env.doc2path(docname))
         try:
             text = path.read_text(encoding="utf-8")
-            reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
-            if reader is None:
-                continue
-            notebook = reader.read(text)
+            key = hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
+            before = kept.get(docname)
+            if before is not None and before[0] == key:
+                reading = _Reading(**before[1]) if before[1] is not None else None
+            else:
+                reading = _read_notebook(path, text, env, cache)
+            now[docname] = [key, None if reading is None else vars(reading)]
         except Exception as error:  # noqa: BLE001 - myst-nb reports it when it reads the post
             _logger().debug("execution: cannot read %s as a notebook: %s", path, error)
             continue
-        # As myst-nb does: kernel aliases, per-notebook overrides and exclusion patterns.
-        kernel = notebook.metadata.get("kernelspec", {}).get("name")
-        for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
-            if kernel is not None and re.fullmatch(pattern, kernel):
-                notebook.metadata["kernelspec"]["name"] = alias
-                break
-        overrides = notebook.metadata.get(nb_config.metadata_key) or {}
-        if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
-            continue
-        if any(
-            PurePosixPath(path.as_posix()).match(p)
-            for p in nb_config.execution_excludepatterns or ()
-        ):
+        if reading is None:
             continue
         shown = PurePosixPath(Path(os.path.relpath(path, root)).as_posix()).as_posix()
-        kernel = notebook.metadata.get("kernelspec", {}).get("name")
-        found[docname] = (_Post(docname, path, shown, Fingerprint(""), kernel), notebook)
+        found[docname] = (_Post(docname, path, shown, Fingerprint(""), reading.kernel), reading)
+    if now != kept:
+        try:
+            readings.parent.mkdir(parents=True, exist_ok=True)
+            temporary = readings.with_name(readings.name + ".tmp")
+            temporary.write_text(json.dumps({"settings": settings, "posts": now}), "utf-8")
+            os.replace(temporary, readings)
+        except OSError:
+            pass
     return found
 
 
@@ -668,7 +737,8 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     cache_path = Path(nb_config.execution_cache_path)
     manifest_path = cache_path / MANIFEST_NAME
     recorded, unsuccessful = read_manifest(manifest_path)
-    notebooks = _executed_notebooks(app, env)
+    cache = get_cache(str(cache_path))
+    notebooks = _executed_notebooks(app, env, cache)
     state = _BuildState(manifest_path, cache_path, recorded, unsuccessful, {}, {}, root)
     app._ddl_execution = state
     if not notebooks:
@@ -681,17 +751,16 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     environment: dict[str, str] | None = None  # for untraced posts only: computed if needed
     hashes: dict[str, str] = {}
     versions: dict[str, str] = {}
-    cache = get_cache(str(cache_path))
     records = _records(cache)
-    for docname, (post, notebook) in notebooks.items():
-        cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    for docname, (post, reading) in notebooks.items():
+        cells = reading.cells
         for name in sorted(code_dependencies(cells, modules, graph)):
             file = modules[name].path
             shown = PurePosixPath(Path(os.path.relpath(file, root)).as_posix()).as_posix()
             if shown not in hashes:
                 hashes[shown] = file_hash(file)
             post.static[shown] = hashes[shown]
-        _, hashkey = cache.create_hashed_notebook(notebook)
+        hashkey = reading.hashkey
         before = recorded.get(docname)
         if before is not None and before.traced:
             post.fingerprint = current_fingerprint(

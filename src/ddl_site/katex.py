@@ -206,8 +206,10 @@ def stylesheet(node_modules: Path) -> tuple[str, list[str]]:
     return css, fonts
 
 
-def copy_static(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+def copy_static(app: Sphinx, builder: Any) -> None:
+    """KaTeX's stylesheet and fonts, copied before any page is written: a page links the
+    stylesheet with ``?v=`` and its digest only if the file is there when it is written."""
+    if app.builder.format != "html":
         return
     if app.builder.math_renderer_name != "katex":
         return
@@ -241,4 +243,4 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", choose_katex)
     app.connect("write-started", render_all)
     app.connect("html-page-context", add_stylesheet)
-    app.connect("build-finished", copy_static)
+    app.connect("write-started", copy_static)

@@ -100,8 +100,8 @@ def views(app: Sphinx, env) -> dict[str, str]:
     srcdir = Path(app.srcdir)
     series: dict[str, list] = {}
     for docname, post in sorted(posts.items()):
-        if post.series:
-            series.setdefault(post.series, []).append((docname, _post_fields(post)))
+        if post.series:  # the series box: each part's number and title, linked
+            series.setdefault(post.series, []).append((docname, post.path, post.part, post.title))
     index = None
     if index_docs:
         # A lead image's WebP copies are named by a digest of its bytes.
@@ -153,6 +153,19 @@ def written(app: Sphinx) -> set[str]:
     """The pages this build wrote (documents and generated pages such as the search page), by
     page name: ``<outdir>/<name>.html``. None written means Sphinx copied no theme file either."""
     return set(getattr(app, "_ddl_written", set()))
+
+
+def prune_search_index(app: Sphinx) -> list:
+    """Once every page written is in the search index (``html-collect-pages``, before it is
+    dumped): drop the words no page has any more. Sphinx keeps them, with no page, when the
+    pages that had them are written again; a clean build never saw them."""
+    indexer = getattr(app.builder, "indexer", None)
+    for name in ("_mapping", "_title_mapping"):
+        mapping = getattr(indexer, name, None)
+        if isinstance(mapping, dict):
+            for word in [w for w, docs in mapping.items() if not docs]:
+                del mapping[word]
+    return []
 
 
 def complete_sitemap(app: Sphinx, exception: BaseException | None) -> None:
@@ -223,4 +236,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", on_html_page_context, priority=100)
     app.connect("build-finished", on_build_finished, priority=950)
     app.connect("build-finished", complete_sitemap, priority=450)  # before sphinx-sitemap
+    app.connect("html-collect-pages", prune_search_index)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
