@@ -148,12 +148,20 @@ def _posts(app: Sphinx) -> list[tuple[str, str, str]]:
 def _listed_equations(app: Sphinx) -> str:
     """A digest of what an equation index lists from the posts: their labelled equations, in
     part order (the pages it is on are left out when it lists them)."""
+    import hashlib
+
     from .rebuild import digest
 
-    listed = [
-        (docname, [(e.label, e.latex) for e in equations.labelled_equations(text, path)])
-        for docname, path, text in _posts(app)
-    ]
+    # Parsing every post for its equations takes a while: what each text holds is kept.
+    known = getattr(app.env, "ddl_equation_texts", None) or {}
+    kept, listed = {}, []
+    for docname, path, text in _posts(app):
+        key = hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
+        if key not in known:
+            known[key] = [(e.label, e.latex) for e in equations.labelled_equations(text, path)]
+        kept[key] = known[key]
+        listed.append((docname, kept[key]))
+    app.env.ddl_equation_texts = kept
     return digest(listed)
 
 
