@@ -257,6 +257,12 @@ def main() -> int:
         "--startup", action="store_true", help="also time `jupyter-book --help` (the tool alone)"
     )
     parser.add_argument(
+        "--execution-cache",
+        type=Path,
+        help="seed the copy's _build/.jupyter_cache from this folder (the first build then "
+        "executes only what changed since those outputs were made: not a clean build)",
+    )
+    parser.add_argument(
         "--only-edit-loop",
         action="store_true",
         help="stop after the author's edit loop (no-op, prose, code cell): no installs",
@@ -274,6 +280,8 @@ def main() -> int:
         )
     work = Path(tempfile.mkdtemp(prefix="ddl-rebuild-"))
     site = copy_repository(work / "site", committed=args.committed)
+    if args.execution_cache:
+        shutil.copytree(args.execution_cache, site / "_build" / ".jupyter_cache")
     extra = work / "extra"
     extra.mkdir()
     posts = toc_posts(site)
@@ -307,7 +315,7 @@ def main() -> int:
     def repeated(label: str) -> list[Step]:
         return [r for r in rows if r.label == label]
 
-    step("clean build")
+    step("first build (execution cache seeded)" if args.execution_cache else "clean build")
     for _ in range(max(args.repeat, 1)):
         step("no-op rebuild", expected=[])
         no_op = rows[-1]
@@ -315,7 +323,11 @@ def main() -> int:
             problems.append(f"no-op rebuild: read {no_op.read}, wrote {no_op.written}")
 
     prose_post = next(
-        (p for p in posts if re.search(r"^part: 6\s*$", p.read_text(encoding="utf-8"), re.MULTILINE)),
+        (
+            p
+            for p in posts
+            if re.search(r"^part: 6\s*$", p.read_text(encoding="utf-8"), re.MULTILINE)
+        ),
         posts[-1],
     )
     prose_shown = str(prose_post.relative_to(site))

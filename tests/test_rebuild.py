@@ -174,6 +174,13 @@ def test_rebuilds_after_edits_read_only_what_changed_and_equal_a_clean_build(tmp
     assert excerpt.written == {"book/third", "book/index"}
     assert "Where it ends." in excerpt.build.page("book/index")
 
+    # A tag no post has any more: its page goes, as in a clean build.
+    edit(posts / "third.md", "tags: [code]", "tags: [basics]")
+    tags = Rebuild(source, output).ok()
+    assert tags.read == {"book/third"}
+    assert not (tags.build.html / "tags" / "code.html").exists()
+    assert "The third post" in (tags.build.html / "tags" / "basics.html").read_text("utf-8")
+
     # The prose edit undone.
     edit(posts / "second.md", "A last paragraph of prose, edited.", "A last paragraph of prose.")
     revert = Rebuild(source, output).ok()

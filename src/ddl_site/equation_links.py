@@ -149,19 +149,28 @@ def _listed_equations(app: Sphinx) -> str:
     """A digest of what an equation index lists from the posts: their labelled equations, in
     part order (the pages it is on are left out when it lists them)."""
     import hashlib
+    import json
 
     from .rebuild import digest
 
-    # Parsing every post for its equations takes a while: what each text holds is kept.
-    known = getattr(app.env, "ddl_equation_texts", None) or {}
+    # Parsing every post for its equations takes a while: what each text holds is kept, in
+    # the doctree folder (the environment is saved only when a page is read).
+    store = Path(app.doctreedir) / "ddl-equations.json"
+    try:
+        known = dict(json.loads(store.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        known = {}
+    before = set(known)
     kept, listed = {}, []
     for docname, path, text in _posts(app):
         key = hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
         if key not in known:
-            known[key] = [(e.label, e.latex) for e in equations.labelled_equations(text, path)]
+            known[key] = [[e.label, e.latex] for e in equations.labelled_equations(text, path)]
         kept[key] = known[key]
         listed.append((docname, kept[key]))
-    app.env.ddl_equation_texts = kept
+    if set(kept) != before:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
     return digest(listed)
 
 

@@ -260,25 +260,54 @@ def resolve(names: Iterable[str], modules: Mapping[str, Module]) -> set[str]:
     return found
 
 
-# What each module file imports, by its name, path, size and modification time: parsed once per
-# process, however many import graphs (the posts', the lead images') are drawn from it.
-_IMPORTS: dict[tuple[str, str, bool, int, int], frozenset[str]] = {}
+# What each module file imports, by its name and the digest of its bytes: parsed once, however
+# many import graphs (the posts', the lead images') are drawn from it, and, once a build has
+# named a file to keep them in (:func:`keep_imports_in`), across builds.
+_IMPORTS: dict[str, list[str]] = {}
+_IMPORTS_FILE: list[Path] = []  # where they are kept, if anywhere
+_IMPORTS_CHANGED: list[bool] = [False]
+_IMPORTS_USED: set[str] = set()
+
+
+def keep_imports_in(path: Path) -> None:
+    """Read what module files import from ``path``, and keep it there (:func:`save_imports`)."""
+    _IMPORTS_FILE[:] = [Path(path)]
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            _IMPORTS.update({k: list(v) for k, v in data.items() if isinstance(v, list)})
+    except (OSError, ValueError):
+        pass
+
+
+def save_imports() -> None:
+    """Write what module files import to the file named by :func:`keep_imports_in`."""
+    if not _IMPORTS_FILE or not _IMPORTS_CHANGED[0]:
+        return
+    path = _IMPORTS_FILE[0]
+    kept = {k: v for k, v in _IMPORTS.items() if k in _IMPORTS_USED}  # files as they are now
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+        _IMPORTS_CHANGED[0] = False
+    except OSError:
+        pass
 
 
 def _module_imports(module: Module) -> frozenset[str]:
     try:
-        stat = module.path.stat()
-        stamp = (stat.st_size, stat.st_mtime_ns)
+        data = module.path.read_bytes()
     except OSError:
-        stamp = (-1, -1)
-    key = (module.name, str(module.path), module.is_package, *stamp)
+        data = b""
+    key = hashlib.sha256(f"{module.name}\0{int(module.is_package)}\0".encode() + data).hexdigest()
     if key not in _IMPORTS:
-        try:
-            source = module.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            source = ""
-        _IMPORTS[key] = frozenset(imported_names(source, module.name, module.is_package))
-    return _IMPORTS[key]
+        source = data.decode("utf-8", errors="replace")
+        _IMPORTS[key] = sorted(imported_names(source, module.name, module.is_package))
+        _IMPORTS_CHANGED[0] = True
+    _IMPORTS_USED.add(key)
+    return frozenset(_IMPORTS[key])
 
 
 def import_graph(modules: Mapping[str, Module]) -> dict[str, set[str]]:
@@ -315,8 +344,29 @@ def code_dependencies(
     graph = import_graph(modules) if graph is None else graph
     direct: set[str] = set()
     for source in cells:
-        direct |= resolve(imported_names(source, cell=True), modules)
+        direct |= resolve(_cell_imports(source), modules)
     return closure(direct, graph)
+
+
+def remembered(kind: str, data: bytes, compute) -> list[str]:
+    """``compute()`` (a list of names) for ``data`` of a ``kind``, kept with the modules'
+    imports (:func:`keep_imports_in`): computed once for the same bytes."""
+    key = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
+    if key not in _IMPORTS:
+        _IMPORTS[key] = sorted(compute())
+        _IMPORTS_CHANGED[0] = True
+    _IMPORTS_USED.add(key)
+    return _IMPORTS[key]
+
+
+def _cell_imports(source: str) -> frozenset[str]:
+    """:func:`imported_names` of a code cell, kept with the modules' (parsed once)."""
+    key = hashlib.sha256(b"cell\0" + source.encode("utf-8", errors="replace")).hexdigest()
+    if key not in _IMPORTS:
+        _IMPORTS[key] = sorted(imported_names(source, cell=True))
+        _IMPORTS_CHANGED[0] = True
+    _IMPORTS_USED.add(key)
+    return frozenset(_IMPORTS[key])
 
 
 # --------------------------------------------------------------------------------------------
@@ -935,12 +985,22 @@ def _on_build_finished(app, exception) -> None:
         write_manifest(state.manifest_path, manifest, unsuccessful)
 
 
+def _keep_imports(app) -> None:
+    keep_imports_in(Path(app.doctreedir) / "ddl-imports.json")
+
+
+def _save_imports(app, exception) -> None:
+    save_imports()
+
+
 def setup(app) -> None:
     """Register the config values and the event handlers with Sphinx."""
     app.add_config_value("ddl_execution_packages", {"ddl": "src/ddl"}, "", types=[dict])
     app.add_config_value("ddl_execution_requirements", ["requirements.txt"], "", types=[list])
     app.add_config_value("ddl_execution_installed", True, "", types=[bool])
+    app.connect("builder-inited", _keep_imports, priority=100)  # before the lead images
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
     app.connect("source-read", _on_source_read)
     app.connect("build-finished", _on_build_finished)
+    app.connect("build-finished", _save_imports)

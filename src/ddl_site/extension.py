@@ -18,7 +18,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from . import blog_index, checks, comments, feed, frontmatter, redirects, series, social
+from . import blog_index, checks, comments, feed, frontmatter, rebuild, redirects, series, social
 from .frontmatter import Post, Problem, slugify
 from .rebuild import write_if_changed
 from .site_config import ConfigSource, baseurl_problem, giscus_problems
@@ -344,10 +344,18 @@ def on_html_page_context(
 
 
 def on_collect_pages(app: Sphinx):
+    """The tag pages: each written again only when what it shows changed (:mod:`.rebuild`);
+    the page of a tag no post has any more is removed."""
     posts = list(app.env.ddl_posts.values())
     docs = {p.path: d for d, p in app.env.ddl_posts.items()}
+    for page in rebuild.gone_pages(app, "tags/"):
+        (Path(app.outdir) / f"{page}.html").unlink(missing_ok=True)
+    app._ddl_tag_pages = []
     for tag, tagged in blog_index.tags_of(posts).items():
-        page = f"tags/{slugify(tag)}"
+        page = rebuild.tag_page(tag)
+        app._ddl_tag_pages.append(page)
+        if rebuild.is_current(app, page):
+            continue
         here = page + ".html"
         body = blog_index.tag_page_html(
             tag,

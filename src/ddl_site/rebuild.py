@@ -103,7 +103,7 @@ def views(app: Sphinx, env) -> dict[str, str]:
         if post.series:  # the series box: each part's number and title, linked
             series.setdefault(post.series, []).append((docname, post.path, post.part, post.title))
     index = None
-    if index_docs:
+    if index_docs or posts:
         # A lead image's WebP copies are named by a digest of its bytes.
         images = {
             p.image: (file_digest(srcdir / p.image), (env.images.get(p.image) or (None, None))[1])
@@ -122,7 +122,41 @@ def views(app: Sphinx, env) -> dict[str, str]:
         if docname in index_docs:
             parts.append(index)
         found[docname] = digest(parts)
+    # The tag pages (generated, not documents): navigation, and the posts they list.
+    from .blog_index import tags_of
+
+    for tag in tags_of(list(posts.values())):
+        found[tag_page(tag)] = digest([nav, index, tag])
     return found
+
+
+def tag_page(tag: str) -> str:
+    """The page name of a tag's page."""
+    from .frontmatter import slugify
+
+    return f"tags/{slugify(tag)}"
+
+
+def is_current(app: Sphinx, pagename: str) -> bool:
+    """Whether a generated page, as last written, shows what it would show now."""
+    current = getattr(app, "_ddl_views", None) or {}
+    if not hasattr(app, "_ddl_written_views"):
+        app._ddl_written_views = _read_views(app)
+    suffix = getattr(app.builder, "out_suffix", ".html")
+    return (
+        pagename in current
+        and app._ddl_written_views.get(pagename) == current[pagename]
+        and (Path(app.outdir) / f"{pagename}{suffix}").is_file()
+    )
+
+
+def gone_pages(app: Sphinx, prefix: str) -> list[str]:
+    """Generated pages under ``prefix`` written by an earlier build that this one no longer
+    makes (a tag no post has any more)."""
+    current = getattr(app, "_ddl_views", None) or {}
+    if not hasattr(app, "_ddl_written_views"):
+        app._ddl_written_views = _read_views(app)
+    return sorted(p for p in app._ddl_written_views if p.startswith(prefix) and p not in current)
 
 
 def _views_path(app: Sphinx) -> Path:
@@ -142,7 +176,9 @@ def on_env_get_updated(app: Sphinx, env) -> list[str]:
     current = views(app, env)
     app._ddl_views = current
     written_views = _read_views(app)
-    return sorted(d for d, view in current.items() if written_views.get(d) != view)
+    return sorted(
+        d for d, view in current.items() if d in env.found_docs and written_views.get(d) != view
+    )
 
 
 def on_html_page_context(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
@@ -190,12 +226,21 @@ def complete_sitemap(app: Sphinx, exception: BaseException | None) -> None:
     from fnmatch import fnmatch
 
     lastmod = dict(collected)
-    every = [
-        (link, lastmod.get(link))
-        for link in (f"{d}{suffix}" for d in sorted(app.env.found_docs))
-        if not any(fnmatch(link, pattern) for pattern in excludes)
-    ]
-    every += [(link, when) for link, when in collected if link not in docs]
+
+    def listed(names) -> list[tuple[str, str | None]]:
+        links = (f"{name}{suffix}" for name in names)
+        return [
+            (link, lastmod.get(link))
+            for link in links
+            if not any(fnmatch(link, pattern) for pattern in excludes)
+        ]
+
+    # The tag pages, written or (unchanged) not, in the order a clean build writes them.
+    tags = list(getattr(app, "_ddl_tag_pages", []))
+    tag_links = {f"{name}{suffix}" for name in tags}
+    every = listed(sorted(app.env.found_docs))
+    every += [(link, when) for link, when in collected if link not in docs | tag_links]
+    every += listed(tags)
     for item in every:
         links.put(item)
 

@@ -180,8 +180,8 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     static = outdir / "_static"
     targets = stylesheets(static) if static.is_dir() else []
     names = [(p.relative_to(outdir).as_posix(), p) for p in targets]
-    if not pages and store.current(names):
-        return  # nothing written: Sphinx copied nothing, and the stylesheets are trimmed
+    if not pages and store.put_back(names):
+        return  # no page written: the stylesheets are trimmed as the last build trimmed them
     fresh = {f"{name}.html" for name in pages}
     trimmed, report = trim_cached(outdir, Path(app.doctreedir), fresh)
     if trimmed:
