@@ -145,8 +145,9 @@ def test_rebuilds_after_edits_read_only_what_changed_and_equal_a_clean_build(tmp
     for docname in DOCS:
         assert "The opening post" in title.build.page(docname), docname
 
-    # A code cell: that post is executed and read again.
+    # Code cells: that post is executed and read again; its figure changes (a new image).
     edit(posts / "third.md", 'print("hello from the third post")', 'print("hello, edited")')
+    edit(posts / "third.md", "ax.plot([0, 1], [0, 1])", "ax.plot([0, 1], [1, 0])")
     code = Rebuild(source, output).ok()
     assert code.read == {"book/third"}
     assert code.executed == {"book/third"}

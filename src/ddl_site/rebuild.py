@@ -245,10 +245,45 @@ def complete_sitemap(app: Sphinx, exception: BaseException | None) -> None:
         links.put(item)
 
 
+def remove_gone_files(app: Sphinx) -> None:
+    """Remove what earlier builds wrote that a clean build would not: images of ``_images/``
+    no page shows any more (a figure a code cell no longer draws) and redirect pages no post
+    asks for any more. What was written is kept in ``<doctrees>/ddl-written.json``."""
+    from . import redirects
+
+    outdir = Path(app.outdir)
+    record = Path(app.doctreedir) / "ddl-written.json"
+    try:
+        before = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = {}
+    imagedir = getattr(app.builder, "imagedir", "_images")
+    now = {
+        "images": sorted(f"{imagedir}/{name}" for _, name in app.env.images.values()),
+        "redirects": [],
+    }
+    posts = getattr(app.env, "ddl_posts", {})
+    from .extension import _site_files
+
+    site_files = _site_files(app)  # pages: a redirect that went may have made way for one
+    if posts:
+        files, _ = redirects.plan(posts, site_files)
+        now["redirects"] = sorted(files)
+    for kind, names in now.items():
+        for name in sorted(set(before.get(kind, [])) - set(names)):
+            if kind == "images" or name not in site_files:
+                (outdir / name).unlink(missing_ok=True)
+    if before != now:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(now, indent=1), encoding="utf-8")
+
+
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     current = getattr(app, "_ddl_views", None)
     if exception is not None or current is None:
         return  # the pages this build may not have written are written by the next one
+    if getattr(app.builder, "format", "") == "html" and written(app):
+        remove_gone_files(app)
     path = _views_path(app)
     if _read_views(app) != current:
         path.parent.mkdir(parents=True, exist_ok=True)
