@@ -36,13 +36,41 @@ def _root(app: Sphinx) -> Path:
 
 
 def _citations(app: Sphinx) -> list[equations.Citation]:
-    """The package's citations, read once per build."""
+    """The package's citations, read once per build (and kept in the doctree folder, by the
+    digest of the package's files, for the next builds)."""
     if not hasattr(app, "_ddl_citations"):
         folder = _root(app) / app.config.ddl_package_dir
-        app._ddl_citations = (
-            equations.package_citations(folder, _root(app)) if folder.is_dir() else []
-        )
+        app._ddl_citations = _kept_citations(app, folder) if folder.is_dir() else []
     return app._ddl_citations
+
+
+def _kept_citations(app: Sphinx, folder: Path) -> list[equations.Citation]:
+    import dataclasses
+    import hashlib
+    import json
+
+    from .rebuild import code_digest
+
+    digest = hashlib.sha256(code_digest("equations.py").encode())
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(_root(app)).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    key = digest.hexdigest()
+    store = Path(app.doctreedir) / "ddl-citations.json"
+    try:
+        kept = json.loads(store.read_text(encoding="utf-8"))
+        if kept.get("package") == key:
+            return [equations.Citation(**c) for c in kept["citations"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    found = equations.package_citations(folder, _root(app))
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        data = {"package": key, "citations": [dataclasses.asdict(c) for c in found]}
+        store.write_text(json.dumps(data), encoding="utf-8")
+    except OSError:
+        pass
+    return found
 
 
 def _registry(app: Sphinx) -> equations.Registry:
@@ -151,7 +179,7 @@ def _listed_equations(app: Sphinx) -> str:
     import hashlib
     import json
 
-    from .rebuild import digest
+    from .rebuild import code_digest, digest
 
     # Parsing every post for its equations takes a while: what each text holds is kept, in
     # the doctree folder (the environment is saved only when a page is read).
@@ -161,9 +189,10 @@ def _listed_equations(app: Sphinx) -> str:
     except (OSError, ValueError, TypeError):
         known = {}
     before = set(known)
+    code = code_digest("equations.py", "myst_tokens.py")
     kept, listed = {}, []
     for docname, path, text in _posts(app):
-        key = hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
+        key = hashlib.sha256(f"{code}\0{path}\0{text}".encode()).hexdigest()
         if key not in known:
             known[key] = [[e.label, e.latex] for e in equations.labelled_equations(text, path)]
         kept[key] = known[key]

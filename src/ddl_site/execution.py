@@ -274,10 +274,17 @@ def keep_imports_in(path: Path) -> None:
     _IMPORTS_FILE[:] = [Path(path)]
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            _IMPORTS.update({k: list(v) for k, v in data.items() if isinstance(v, list)})
-    except (OSError, ValueError):
+        if isinstance(data, dict) and data.get("code") == _imports_code():
+            found = data.get("found", {})
+            _IMPORTS.update({k: list(v) for k, v in found.items() if isinstance(v, list)})
+    except (OSError, ValueError, AttributeError):
         pass
+
+
+def _imports_code() -> str:
+    from .rebuild import code_digest
+
+    return code_digest("execution.py", "wheel.py")
 
 
 def save_imports() -> None:
@@ -289,7 +296,8 @@ def save_imports() -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+        data = {"code": _imports_code(), "found": kept}
+        temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)
         _IMPORTS_CHANGED[0] = False
     except OSError:
@@ -734,8 +742,20 @@ def _executed_notebooks(app, env, cache) -> dict[str, tuple[_Post, _Reading]]:
     nb_config = env.mystnb_config
     root = Path(app.srcdir)
     readings = Path(nb_config.execution_cache_path) / READINGS
+    import myst_nb
+
+    from .rebuild import code_digest
+
     settings = hashlib.sha256(
-        repr((env.myst_config, nb_config, jupyter_cache.__version__)).encode()
+        repr(
+            (
+                env.myst_config,
+                nb_config,
+                jupyter_cache.__version__,
+                myst_nb.__version__,
+                code_digest("execution.py"),
+            )
+        ).encode()
     ).hexdigest()
     try:
         kept = json.loads(readings.read_text(encoding="utf-8"))

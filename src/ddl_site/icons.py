@@ -131,7 +131,9 @@ def subset_site(
     wanted = needed([" ".join(f"fa-{n}" for n in names) for names in used.values()], stylesheets)
     names = {font.relative_to(outdir).as_posix(): font for font in fonts}
     originals = {name: store.original(name, font) for name, font in names.items()}
-    key = postbuild.digest_of([sorted(originals.items()), sorted(wanted)])
+    from .rebuild import code_digest
+
+    key = postbuild.digest_of([sorted(originals.items()), sorted(wanted), code_digest("icons.py")])
     sizes: dict[str, tuple[int, int]] = {}
     stored = store.result(key)
     if store.state.get("key") == key and store.current(names.items()):

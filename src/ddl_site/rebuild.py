@@ -37,6 +37,13 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def code_digest(*names: str) -> str:
+    """A digest of this package's own modules or scripts (``"execution.py"``...): what is
+    kept between builds is kept with the digest of the code that computed it."""
+    here = Path(__file__).parent
+    return digest([file_digest(here / name) for name in names])
+
+
 def file_digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

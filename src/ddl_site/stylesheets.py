@@ -32,7 +32,7 @@ from sphinx.util import logging
 
 from . import node, postbuild, rebuild
 from .assets import written_pages
-from .rebuild import write_if_changed
+from .rebuild import code_digest, write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +104,9 @@ ATTRIBUTE_OPERATOR = re.compile(
 )
 
 
-def selector_key(originals: dict[str, bytes], tokens: set[str]) -> str:
-    """What PurgeCSS's result depends on: the original stylesheets, and of the pages' words
-    (its default extractor's) those that a stylesheet names, and those that a prefix, suffix
-    or substring attribute selector (``[class^="fa-"]``) may match."""
+def stylesheet_words(originals: dict[str, bytes]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The words of the stylesheets, and the (operator, value) of their prefix, suffix and
+    substring attribute selectors."""
     css_words: set[str] = set()
     operators: set[tuple[str, str]] = set()
     for data in originals.values():
@@ -116,6 +115,26 @@ def selector_key(originals: dict[str, bytes], tokens: set[str]) -> str:
         for match in ATTRIBUTE_OPERATOR.finditer(text):
             value = next((g for g in match.groups()[1:] if g is not None), "")
             operators.add((match.group(1), value))
+    return css_words, operators
+
+
+def selector_key(originals: dict[str, bytes], tokens: set[str], memo: dict | None = None) -> str:
+    """What PurgeCSS's result depends on: the original stylesheets, and of the pages' words
+    (its default extractor's) those that a stylesheet names, and those that a prefix, suffix
+    or substring attribute selector (``[class^="fa-"]``) may match. ``memo`` keeps the
+    stylesheets' words by the originals' digests."""
+    sources = postbuild.digest_of(
+        [sorted((n, postbuild.sha(d)) for n, d in originals.items()), code_digest("stylesheets.py")]
+    )
+    if memo is not None and memo.get("sources") == sources:
+        css_words = set(memo["words"].split(" "))
+        operators = {(op, value) for op, value in memo["operators"]}
+    else:
+        css_words, operators = stylesheet_words(originals)
+        if memo is not None:
+            memo.update(
+                sources=sources, words=" ".join(sorted(css_words)), operators=sorted(operators)
+            )
     # A token matching one of them is all PurgeCSS asks of the pages for those selectors.
     prefixes = tuple(v for op, v in operators if op in "^|")
     suffixes = tuple(v for op, v in operators if op == "$")
@@ -135,6 +154,7 @@ def selector_key(originals: dict[str, bytes], tokens: set[str]) -> str:
             matched,
             SAFELIST,
             node.pinned_version("purgecss"),
+            code_digest("stylesheets.py", "purge_css.cjs"),
         ]
     )
 
@@ -154,7 +174,8 @@ def trim_cached(outdir: Path, doctreedir: Path, fresh: set[str]) -> tuple[list[P
     files = content(outdir)
     tokens = postbuild.page_tokens(store, files, outdir, postbuild.words, fresh)
     every = set().union(*map(set, tokens.values())) if tokens else set()
-    key = selector_key(originals, every)  # type: ignore[arg-type]
+    memo = store.state["extra"].setdefault("stylesheet words", {})
+    key = selector_key(originals, every, memo)  # type: ignore[arg-type]
     report: list[dict] = []
     if store.state.get("key") == key and store.current(names.items()):
         pass  # as the last build left them
