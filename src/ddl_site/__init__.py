@@ -20,6 +20,7 @@ from . import (
     lead_images,
     notebooks,
     numbering,
+    rebuild,
     streams,
     strict,
     stylesheets,
@@ -44,4 +45,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     images.setup(app)  # sizes, loading priority, WebP lead images, animation frames as files
     icons.setup(app)  # Font Awesome cut to the icons the pages show
     stylesheets.setup(app)  # the theme's stylesheets trimmed to the rules pages use
+    rebuild.setup(app)  # a rebuild reads and writes only the pages an edit changed
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

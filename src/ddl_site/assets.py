@@ -212,8 +212,13 @@ def favicon_ico(app: Sphinx, exception: Exception | None) -> None:
         draw.line((nodes[start], nodes[end]), fill="#8ab4f8", width=3)
     for x, y in nodes:
         draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill="#f5c542")
-    target = Path(app.outdir) / "favicon.ico"
-    image.save(target, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    import io
+
+    from .rebuild import write_if_changed
+
+    data = io.BytesIO()
+    image.save(data, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    write_if_changed(Path(app.outdir) / "favicon.ico", data.getvalue())
 
 
 def setup(app: Sphinx) -> None:

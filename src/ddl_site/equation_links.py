@@ -36,13 +36,41 @@ def _root(app: Sphinx) -> Path:
 
 
 def _citations(app: Sphinx) -> list[equations.Citation]:
-    """The package's citations, read once per build."""
+    """The package's citations, read once per build (and kept in the doctree folder, by the
+    digest of the package's files, for the next builds)."""
     if not hasattr(app, "_ddl_citations"):
         folder = _root(app) / app.config.ddl_package_dir
-        app._ddl_citations = (
-            equations.package_citations(folder, _root(app)) if folder.is_dir() else []
-        )
+        app._ddl_citations = _kept_citations(app, folder) if folder.is_dir() else []
     return app._ddl_citations
+
+
+def _kept_citations(app: Sphinx, folder: Path) -> list[equations.Citation]:
+    import dataclasses
+    import hashlib
+    import json
+
+    from .rebuild import code_digest
+
+    digest = hashlib.sha256(code_digest("equations.py").encode())
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(_root(app)).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    key = digest.hexdigest()
+    store = Path(app.doctreedir) / "ddl-citations.json"
+    try:
+        kept = json.loads(store.read_text(encoding="utf-8"))
+        if kept.get("package") == key:
+            return [equations.Citation(**c) for c in kept["citations"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    found = equations.package_citations(folder, _root(app))
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        data = {"package": key, "citations": [dataclasses.asdict(c) for c in found]}
+        store.write_text(json.dumps(data), encoding="utf-8")
+    except OSError:
+        pass
+    return found
 
 
 def _registry(app: Sphinx) -> equations.Registry:
@@ -145,6 +173,36 @@ def _posts(app: Sphinx) -> list[tuple[str, str, str]]:
     return [(d, p, t) for _, d, p, t in sorted(found)]
 
 
+def _listed_equations(app: Sphinx) -> str:
+    """A digest of what an equation index lists from the posts: their labelled equations, in
+    part order (the pages it is on are left out when it lists them)."""
+    import hashlib
+    import json
+
+    from .rebuild import code_digest, digest
+
+    # Parsing every post for its equations takes a while: what each text holds is kept, in
+    # the doctree folder (the environment is saved only when a page is read).
+    store = Path(app.doctreedir) / "ddl-equations.json"
+    try:
+        known = dict(json.loads(store.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        known = {}
+    before = set(known)
+    code = code_digest("equations.py", "myst_tokens.py")
+    kept, listed = {}, []
+    for docname, path, text in _posts(app):
+        key = hashlib.sha256(f"{code}\0{path}\0{text}".encode()).hexdigest()
+        if key not in known:
+            known[key] = [[e.label, e.latex] for e in equations.labelled_equations(text, path)]
+        kept[key] = known[key]
+        listed.append((docname, kept[key]))
+    if set(kept) != before:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+    return digest(listed)
+
+
 def _cell(*children: nodes.Node) -> nodes.entry:
     """A table cell: a block as it is, inline nodes together in one paragraph."""
     entry = nodes.entry()
@@ -177,16 +235,18 @@ class EquationIndex(SphinxDirective):
         body = nodes.tbody()
         group += body
         used: list[equations.Citation] = []
+        # Not a dependency on the posts' files (any edit of a post would re-read this page):
+        # _outdated re-reads it when the equations it lists changed.
+        self.env.ddl_equation_index_docs.add(self.env.docname)
+        self.env.ddl_equation_index_inputs = _listed_equations(app)
         for docname, path, text in _posts(app):
             if docname == self.env.docname:
                 continue
-            self.env.note_dependency(str(_root(app) / path))
             for equation in equations.labelled_equations(text, path):
                 for citation in _implementations(app, equation.label):
                     used.append(citation)
                     body += self._row(docname, equation, citation)
         _note_dependencies(app, used)
-        self.env.ddl_equation_index_docs.add(self.env.docname)
         if not len(body):
             return [nodes.paragraph(text="No equation of the posts is implemented yet.")]
         return [table]
@@ -239,6 +299,8 @@ def _init_env(app: Sphinx, env=None, *args) -> None:
 def _purge(app: Sphinx, env, docname: str) -> None:
     _init_env(app, env)
     env.ddl_equation_index_docs.discard(docname)
+    if not env.ddl_equation_index_docs:
+        env.ddl_equation_index_inputs = None
 
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
@@ -246,13 +308,21 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
     env.ddl_equation_index_docs |= {
         d for d in getattr(other, "ddl_equation_index_docs", set()) if d in docnames
     }
+    if getattr(other, "ddl_equation_index_inputs", None) is not None:
+        env.ddl_equation_index_inputs = other.ddl_equation_index_inputs
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """A page added or removed changes the index of equations: re-read it."""
+    """A page added or removed, or an equation of a post added, removed, relabelled, edited or
+    moved to another part, changes the index of equations: re-read it."""
     _init_env(app, env)
+    docs = env.ddl_equation_index_docs - set(removed)
+    if not docs:
+        return []
     if added | removed:
-        return sorted(env.ddl_equation_index_docs - set(removed))
+        return sorted(docs)
+    if getattr(env, "ddl_equation_index_inputs", None) != _listed_equations(app):
+        return sorted(docs)
     return []
 
 

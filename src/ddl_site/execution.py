@@ -260,6 +260,64 @@ def resolve(names: Iterable[str], modules: Mapping[str, Module]) -> set[str]:
     return found
 
 
+# What each module file imports, by its name and the digest of its bytes: parsed once, however
+# many import graphs (the posts', the lead images') are drawn from it, and, once a build has
+# named a file to keep them in (:func:`keep_imports_in`), across builds.
+_IMPORTS: dict[str, list[str]] = {}
+_IMPORTS_FILE: list[Path] = []  # where they are kept, if anywhere
+_IMPORTS_CHANGED: list[bool] = [False]
+_IMPORTS_USED: set[str] = set()
+
+
+def keep_imports_in(path: Path) -> None:
+    """Read what module files import from ``path``, and keep it there (:func:`save_imports`)."""
+    _IMPORTS_FILE[:] = [Path(path)]
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("code") == _imports_code():
+            found = data.get("found", {})
+            _IMPORTS.update({k: list(v) for k, v in found.items() if isinstance(v, list)})
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _imports_code() -> str:
+    from .rebuild import code_digest
+
+    return code_digest("execution.py", "wheel.py")
+
+
+def save_imports() -> None:
+    """Write what module files import to the file named by :func:`keep_imports_in`."""
+    if not _IMPORTS_FILE or not _IMPORTS_CHANGED[0]:
+        return
+    path = _IMPORTS_FILE[0]
+    kept = {k: v for k, v in _IMPORTS.items() if k in _IMPORTS_USED}  # files as they are now
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        data = {"code": _imports_code(), "found": kept}
+        temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+        _IMPORTS_CHANGED[0] = False
+    except OSError:
+        pass
+
+
+def _module_imports(module: Module) -> frozenset[str]:
+    try:
+        data = module.path.read_bytes()
+    except OSError:
+        data = b""
+    key = hashlib.sha256(f"{module.name}\0{int(module.is_package)}\0".encode() + data).hexdigest()
+    if key not in _IMPORTS:
+        source = data.decode("utf-8", errors="replace")
+        _IMPORTS[key] = sorted(imported_names(source, module.name, module.is_package))
+        _IMPORTS_CHANGED[0] = True
+    _IMPORTS_USED.add(key)
+    return frozenset(_IMPORTS[key])
+
+
 def import_graph(modules: Mapping[str, Module]) -> dict[str, set[str]]:
     """For each module, the modules of the tracked packages it imports directly.
 
@@ -267,8 +325,7 @@ def import_graph(modules: Mapping[str, Module]) -> dict[str, set[str]]:
     """
     graph: dict[str, set[str]] = {}
     for name, module in modules.items():
-        source = module.path.read_text(encoding="utf-8", errors="replace")
-        direct = resolve(imported_names(source, name, module.is_package), modules)
+        direct = resolve(_module_imports(module), modules)
         direct |= resolve(_with_parents([name]), modules)
         graph[name] = direct - {name}
     return graph
@@ -295,8 +352,29 @@ def code_dependencies(
     graph = import_graph(modules) if graph is None else graph
     direct: set[str] = set()
     for source in cells:
-        direct |= resolve(imported_names(source, cell=True), modules)
+        direct |= resolve(_cell_imports(source), modules)
     return closure(direct, graph)
+
+
+def remembered(kind: str, data: bytes, compute) -> list[str]:
+    """``compute()`` (a list of names) for ``data`` of a ``kind``, kept with the modules'
+    imports (:func:`keep_imports_in`): computed once for the same bytes."""
+    key = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
+    if key not in _IMPORTS:
+        _IMPORTS[key] = sorted(compute())
+        _IMPORTS_CHANGED[0] = True
+    _IMPORTS_USED.add(key)
+    return _IMPORTS[key]
+
+
+def _cell_imports(source: str) -> frozenset[str]:
+    """:func:`imported_names` of a code cell, kept with the modules' (parsed once)."""
+    key = hashlib.sha256(b"cell\0" + source.encode("utf-8", errors="replace")).hexdigest()
+    if key not in _IMPORTS:
+        _IMPORTS[key] = sorted(imported_names(source, cell=True))
+        _IMPORTS_CHANGED[0] = True
+    _IMPORTS_USED.add(key)
+    return frozenset(_IMPORTS[key])
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,6 +670,7 @@ class _BuildState:
 TRACER = Path(__file__).resolve().with_name("tracer.py")
 TRACES = "ddl-traces"  # inside the jupyter-cache folder: one JSON file per executed post
 KERNELS = "ddl-kernels"  # inside the jupyter-cache folder: the traced kernel specs
+READINGS = "ddl-notebooks.json"  # inside the jupyter-cache folder: the posts read as notebooks
 
 
 def traced_kernel_spec(spec: Mapping[str, Any], tracer: Path | str = TRACER) -> dict | None:
@@ -616,41 +695,101 @@ def _logger():
     return logging.getLogger(__name__)
 
 
-def _executed_notebooks(app, env) -> dict[str, tuple[_Post, Any]]:
-    """The posts myst-nb executes through the cache, with their notebooks, by docname."""
+@dataclass
+class _Reading:
+    """What the execution check needs of a post read as a notebook."""
+
+    kernel: str | None  # after myst-nb's kernel aliases
+    cells: list[str]  # the code cells' sources
+    hashkey: str  # jupyter-cache's hash of the notebook (code cells and kernelspec)
+
+
+def _read_notebook(path: Path, text: str, env, cache) -> _Reading | None:
+    """A post read as myst-nb reads it, or None if myst-nb does not execute it via the cache."""
     from myst_nb.core.read import create_nb_reader
 
     nb_config = env.mystnb_config
+    reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
+    if reader is None:
+        return None
+    notebook = reader.read(text)
+    # As myst-nb does: kernel aliases, per-notebook overrides and exclusion patterns.
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
+        if kernel is not None and re.fullmatch(pattern, kernel):
+            notebook.metadata["kernelspec"]["name"] = alias
+            break
+    overrides = notebook.metadata.get(nb_config.metadata_key) or {}
+    if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
+        return None
+    if any(
+        PurePosixPath(path.as_posix()).match(p) for p in nb_config.execution_excludepatterns or ()
+    ):
+        return None
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    _, hashkey = cache.create_hashed_notebook(notebook)
+    return _Reading(kernel, cells, hashkey)
+
+
+def _executed_notebooks(app, env, cache) -> dict[str, tuple[_Post, _Reading]]:
+    """The posts myst-nb executes through the cache, read as notebooks, by docname.
+
+    Reading a post as a notebook parses all its Markdown, so what is read is kept in the cache
+    folder, by the digest of the post's path and text and of the settings it was read with."""
+    import jupyter_cache
+
+    nb_config = env.mystnb_config
     root = Path(app.srcdir)
-    found: dict[str, tuple[_Post, Any]] = {}
+    readings = Path(nb_config.execution_cache_path) / READINGS
+    import myst_nb
+
+    from .rebuild import code_digest
+
+    settings = hashlib.sha256(
+        repr(
+            (
+                env.myst_config,
+                nb_config,
+                jupyter_cache.__version__,
+                myst_nb.__version__,
+                code_digest("execution.py"),
+            )
+        ).encode()
+    ).hexdigest()
+    try:
+        kept = json.loads(readings.read_text(encoding="utf-8"))
+        kept = dict(kept["posts"]) if kept.get("settings") == settings else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        kept = {}
+    now: dict[str, Any] = {}
+    found: dict[str, tuple[_Post, _Reading]] = {}
     for docname in sorted(env.found_docs):
         path = Path(env.doc2path(docname))
         try:
             text = path.read_text(encoding="utf-8")
-            reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
-            if reader is None:
-                continue
-            notebook = reader.read(text)
+            key = hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
+            before = kept.get(docname)
+            if before is not None and before[0] == key:
+                reading = _Reading(**before[1]) if before[1] is not None else None
+            else:
+                reading = _read_notebook(path, text, env, cache)
+            now[docname] = [key, None if reading is None else vars(reading)]
         except Exception as error:  # noqa: BLE001 - myst-nb reports it when it reads the post
             _logger().debug("execution: cannot read %s as a notebook: %s", path, error)
             continue
-        # As myst-nb does: kernel aliases, per-notebook overrides and exclusion patterns.
-        kernel = notebook.metadata.get("kernelspec", {}).get("name")
-        for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
-            if kernel is not None and re.fullmatch(pattern, kernel):
-                notebook.metadata["kernelspec"]["name"] = alias
-                break
-        overrides = notebook.metadata.get(nb_config.metadata_key) or {}
-        if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
-            continue
-        if any(
-            PurePosixPath(path.as_posix()).match(p)
-            for p in nb_config.execution_excludepatterns or ()
-        ):
+        if reading is None:
             continue
         shown = PurePosixPath(Path(os.path.relpath(path, root)).as_posix()).as_posix()
-        kernel = notebook.metadata.get("kernelspec", {}).get("name")
-        found[docname] = (_Post(docname, path, shown, Fingerprint(""), kernel), notebook)
+        found[docname] = (_Post(docname, path, shown, Fingerprint(""), reading.kernel), reading)
+    if now != kept:
+        try:
+            readings.parent.mkdir(parents=True, exist_ok=True)
+            temporary = readings.with_name(readings.name + ".tmp")
+            temporary.write_text(json.dumps({"settings": settings, "posts": now}), "utf-8")
+            os.replace(temporary, readings)
+        except OSError:
+            pass
     return found
 
 
@@ -668,7 +807,8 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     cache_path = Path(nb_config.execution_cache_path)
     manifest_path = cache_path / MANIFEST_NAME
     recorded, unsuccessful = read_manifest(manifest_path)
-    notebooks = _executed_notebooks(app, env)
+    cache = get_cache(str(cache_path))
+    notebooks = _executed_notebooks(app, env, cache)
     state = _BuildState(manifest_path, cache_path, recorded, unsuccessful, {}, {}, root)
     app._ddl_execution = state
     if not notebooks:
@@ -681,17 +821,16 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     environment: dict[str, str] | None = None  # for untraced posts only: computed if needed
     hashes: dict[str, str] = {}
     versions: dict[str, str] = {}
-    cache = get_cache(str(cache_path))
     records = _records(cache)
-    for docname, (post, notebook) in notebooks.items():
-        cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    for docname, (post, reading) in notebooks.items():
+        cells = reading.cells
         for name in sorted(code_dependencies(cells, modules, graph)):
             file = modules[name].path
             shown = PurePosixPath(Path(os.path.relpath(file, root)).as_posix()).as_posix()
             if shown not in hashes:
                 hashes[shown] = file_hash(file)
             post.static[shown] = hashes[shown]
-        _, hashkey = cache.create_hashed_notebook(notebook)
+        hashkey = reading.hashkey
         before = recorded.get(docname)
         if before is not None and before.traced:
             post.fingerprint = current_fingerprint(
@@ -866,12 +1005,22 @@ def _on_build_finished(app, exception) -> None:
         write_manifest(state.manifest_path, manifest, unsuccessful)
 
 
+def _keep_imports(app) -> None:
+    keep_imports_in(Path(app.doctreedir) / "ddl-imports.json")
+
+
+def _save_imports(app, exception) -> None:
+    save_imports()
+
+
 def setup(app) -> None:
     """Register the config values and the event handlers with Sphinx."""
     app.add_config_value("ddl_execution_packages", {"ddl": "src/ddl"}, "", types=[dict])
     app.add_config_value("ddl_execution_requirements", ["requirements.txt"], "", types=[list])
     app.add_config_value("ddl_execution_installed", True, "", types=[bool])
+    app.connect("builder-inited", _keep_imports, priority=100)  # before the lead images
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
     app.connect("source-read", _on_source_read)
     app.connect("build-finished", _on_build_finished)
+    app.connect("build-finished", _save_imports)

@@ -18,8 +18,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from . import blog_index, checks, comments, feed, frontmatter, redirects, series, social
+from . import blog_index, checks, comments, feed, frontmatter, rebuild, redirects, series, social
 from .frontmatter import Post, Problem, slugify
+from .rebuild import write_if_changed
 from .site_config import ConfigSource, baseurl_problem, giscus_problems
 
 logger = logging.getLogger(__name__)
@@ -112,8 +113,10 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """Any post changing changes every series box and the index: re-read those pages."""
-    if added | changed | removed:
+    """A post added or removed: re-read every post and index (their checks read the other
+    posts). A post that changed is read alone: the pages that show something of it (series
+    boxes, index, navigation) are written again, without being read (:mod:`.rebuild`)."""
+    if added | removed:
         return sorted((set(env.ddl_posts) | env.ddl_index_docs) - set(removed))
     return []
 
@@ -341,10 +344,18 @@ def on_html_page_context(
 
 
 def on_collect_pages(app: Sphinx):
+    """The tag pages: each written again only when what it shows changed (:mod:`.rebuild`);
+    the page of a tag no post has any more is removed."""
     posts = list(app.env.ddl_posts.values())
     docs = {p.path: d for d, p in app.env.ddl_posts.items()}
+    for page in rebuild.gone_pages(app, "tags/"):
+        (Path(app.outdir) / f"{page}.html").unlink(missing_ok=True)
+    app._ddl_tag_pages = []
     for tag, tagged in blog_index.tags_of(posts).items():
-        page = f"tags/{slugify(tag)}"
+        page = rebuild.tag_page(tag)
+        app._ddl_tag_pages.append(page)
+        if rebuild.is_current(app, page):
+            continue
         here = page + ".html"
         body = blog_index.tag_page_html(
             tag,
@@ -367,21 +378,20 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         page = redirects.redirect_page(
             relative_uri(name, target), base + target, posts[docname].title
         )
-        path = outdir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page, encoding="utf-8")
+        write_if_changed(outdir / name, page)
     entries = [
         feed.Entry(p.title, base + app.builder.get_target_uri(d), p.date, p.excerpt, p.tags)
         for d, p in sorted(posts.items())
     ]
-    (outdir / FEED_FILE).write_bytes(
+    write_if_changed(
+        outdir / FEED_FILE,
         feed.atom(
             _site_title(app.config),
             base,
             base + FEED_FILE,
             app.config.author or app.config.project,
             entries,
-        )
+        ),
     )
 
 

@@ -91,21 +91,87 @@ def subset_font(path: Path, codepoints: set[int]) -> tuple[int, int]:
     return before, path.stat().st_size
 
 
-def subset_site(outdir: Path) -> dict[str, tuple[int, int]]:
+def subset_site(
+    outdir: Path, doctreedir: Path | None = None, fresh: set[str] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Subset the theme's fonts to the icons the pages show; (bytes before, after) by font.
+
+    With ``doctreedir``, the originals, the results and what they were made from are kept
+    there (:mod:`.postbuild`): a font is subset again only when its original or the icons
+    wanted changed, and a page not in ``fresh`` (written by this build, relative to
+    ``outdir``) is read only if it changed since it was last read."""
     folder = outdir / FONTS
     fonts = sorted(folder.glob("*.woff2")) if folder.is_dir() else []
     if not fonts:
         return {}
-    pages = (p.read_text(encoding="utf-8", errors="replace") for p in written_pages(outdir))
-    stylesheets = [p.read_text(encoding="utf-8") for p in (outdir / "_static").rglob("*.css")]
-    wanted = needed(pages, stylesheets)
-    return {font.name: subset_font(font, wanted) for font in fonts}
+    if doctreedir is None:
+        pages = (p.read_text(encoding="utf-8", errors="replace") for p in written_pages(outdir))
+        stylesheets = [p.read_text(encoding="utf-8") for p in (outdir / "_static").rglob("*.css")]
+        wanted = needed(pages, stylesheets)
+        return {font.name: subset_font(font, wanted) for font in fonts}
+    from . import postbuild
+
+    store = postbuild.Store(doctreedir, "icons")
+    css_store = postbuild.Store(doctreedir, "stylesheets")  # the stylesheets as copied
+    stylesheets = []
+    for path in sorted((outdir / "_static").rglob("*.css")):
+        name = path.relative_to(outdir).as_posix()
+        data = path.read_bytes()
+        record = css_store.state["files"].get(name)
+        if record and record.get("result") == postbuild.sha(data) and record.get("original"):
+            data = css_store.get(record["original"]) or data  # trimmed by an earlier build
+        stylesheets.append(data.decode("utf-8"))
+    used = postbuild.page_tokens(
+        store,
+        written_pages(outdir),
+        outdir,
+        lambda data: set(USED_CLASS.findall(data.decode("utf-8", errors="replace"))),
+        fresh or set(),
+    )
+    wanted = needed([" ".join(f"fa-{n}" for n in names) for names in used.values()], stylesheets)
+    names = {font.relative_to(outdir).as_posix(): font for font in fonts}
+    originals = {name: store.original(name, font) for name, font in names.items()}
+    from .rebuild import code_digest
+
+    key = postbuild.digest_of([sorted(originals.items()), sorted(wanted), code_digest("icons.py")])
+    sizes: dict[str, tuple[int, int]] = {}
+    stored = store.result(key)
+    if store.state.get("key") == key and store.current(names.items()):
+        pass
+    elif stored is not None and set(stored) == set(names):
+        from .rebuild import write_if_changed
+
+        for name, data in stored.items():
+            write_if_changed(names[name], data)
+        store.record(key, stored)
+    else:
+        from .rebuild import write_if_changed
+
+        for name, font in names.items():
+            original = store.get(originals[name])
+            if original is not None:
+                write_if_changed(font, original)
+            sizes[font.name] = subset_font(font, wanted)
+        store.record(key, {name: font.read_bytes() for name, font in names.items()})
+    store.save()
+    return sizes
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    sizes = subset_site(Path(app.outdir))
+    from . import rebuild
+
+    pages = rebuild.written(app)
+    if not pages:
+        from . import postbuild
+
+        folder = Path(app.outdir) / FONTS
+        fonts = sorted(folder.glob("*.woff2")) if folder.is_dir() else []
+        store = postbuild.Store(app.doctreedir, "icons")
+        if store.current((f.relative_to(app.outdir).as_posix(), f) for f in fonts):
+            return  # nothing written: Sphinx copied no font, and the fonts are subset
+    sizes = subset_site(Path(app.outdir), Path(app.doctreedir), {f"{p}.html" for p in pages})
     if sizes:
         before = sum(b for b, _ in sizes.values())
         after = sum(a for _, a in sizes.values())

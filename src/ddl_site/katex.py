@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
 from . import node as node_packages
+from .rebuild import write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,30 @@ def where(node: nodes.Node, docname: str, app: Sphinx) -> str:
     return f"{source}:{line}" if line else str(source)
 
 
+def _collected(env) -> dict[str, list[tuple[str, bool, str]]]:
+    if not hasattr(env, "ddl_katex"):
+        env.ddl_katex = {}
+    return env.ddl_katex
+
+
+def collect_math(app: Sphinx, doctree: nodes.document, docname: str | None = None) -> None:
+    """As a page is read: the TeX of its equations, so that rendering them all before pages
+    are written does not load every page's doctree."""
+    docname = docname or app.env.docname
+    _collected(app.env)[docname] = [
+        (*tex_of(node), where(node, docname, app))
+        for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))
+    ]
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    _collected(env).pop(docname, None)
+
+
+def _merge(app: Sphinx, env, docnames, other) -> None:
+    _collected(env).update({d: v for d, v in _collected(other).items() if d in docnames})
+
+
 def render_all(app: Sphinx, builder: Any) -> None:
     if builder.format != "html" or builder.math_renderer_name != "katex":
         return
@@ -124,14 +148,15 @@ def render_all(app: Sphinx, builder: Any) -> None:
         except ValueError:
             cache = {}
     wanted: dict[str, tuple[str, bool, list[str]]] = {}
+    collected = _collected(app.env)
     for docname in sorted(app.env.found_docs):
-        doctree = app.env.get_doctree(docname)
-        for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
-            tex, display = tex_of(node)
+        if docname not in collected:  # read by a build that did not collect its maths
+            collect_math(app, app.env.get_doctree(docname), docname)
+        for tex, display, place in collected[docname]:
             key = key_of(tex, display, version)
             if key in cache:
                 continue
-            wanted.setdefault(key, (tex, display, []))[2].append(where(node, docname, app))
+            wanted.setdefault(key, (tex, display, []))[2].append(place)
     if wanted:
         keys = list(wanted)
         results = run_katex([{"tex": wanted[k][0], "display": wanted[k][1]} for k in keys])
@@ -206,18 +231,20 @@ def stylesheet(node_modules: Path) -> tuple[str, list[str]]:
     return css, fonts
 
 
-def copy_static(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+def copy_static(app: Sphinx, builder: Any) -> None:
+    """KaTeX's stylesheet and fonts, copied before any page is written: a page links the
+    stylesheet with ``?v=`` and its digest only if the file is there when it is written."""
+    if app.builder.format != "html":
         return
     if app.builder.math_renderer_name != "katex":
         return
     node_modules = node_packages.ensure_packages()
     css, fonts = stylesheet(node_modules)
     target = Path(app.outdir) / "_static" / STATIC
-    (target / "fonts").mkdir(parents=True, exist_ok=True)
-    (target / "katex.min.css").write_text(css)
+    # Written only when different: an unchanged site is not written again.
+    write_if_changed(target / "katex.min.css", css)
     for font in fonts:
-        shutil.copyfile(node_modules / "katex" / "dist" / font, target / font)
+        write_if_changed(target / font, (node_modules / "katex" / "dist" / font).read_bytes())
 
 
 def add_stylesheet(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -239,6 +266,9 @@ def choose_katex(app: Sphinx, config: Any) -> None:
 def setup(app: Sphinx) -> None:
     app.add_html_math_renderer("katex", (visit_math, None), (visit_displaymath, None))
     app.connect("config-inited", choose_katex)
+    app.connect("doctree-read", collect_math, priority=900)  # after the site's transforms
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
     app.connect("write-started", render_all)
     app.connect("html-page-context", add_stylesheet)
-    app.connect("build-finished", copy_static)
+    app.connect("write-started", copy_static)

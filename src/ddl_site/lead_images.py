@@ -416,7 +416,11 @@ def write_all(
             changed.append(target)
         current[drawing.key] = {"code": fingerprint, "image": digest}
     if drawings or manifest:
-        manifest_path.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+        # Written only when it changes: the file is in the sources, which a live preview
+        # (sphinx-autobuild) watches, and a write would start another build.
+        from .rebuild import write_if_changed
+
+        write_if_changed(manifest_path, json.dumps(current, indent=1, sort_keys=True) + "\n")
     every = problems + failures
     if every:
         raise LeadImageError(

@@ -32,6 +32,7 @@ from sphinx.util import logging
 
 from . import wheel as wheels
 from .execution import parse_cell
+from .rebuild import write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -245,10 +246,10 @@ def _write(app: Sphinx, pagename: str, templatename: str, context: dict, doctree
     if not is_notebook_post(source):
         return
     package_dir = Path(app.srcdir) / app.config.ddl_package_dir
+    if not wheels.PROVIDED_FILE:
+        wheels.PROVIDED_FILE.append(Path(app.doctreedir) / "ddl-distributions.json")
     text = notebook_text(source, pagename, package_dir, app.config.html_baseurl)
-    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_if_changed(Path(app.outdir) / "_sources" / f"{pagename}.ipynb", text)
     paired = paired_path(source)
     if not paired.is_file() or paired.read_text(encoding="utf-8") != text:
         rel = paired.relative_to(app.srcdir).as_posix()

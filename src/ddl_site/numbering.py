@@ -31,9 +31,22 @@ def per_document(fignumbers: Numbers) -> Numbers:
     return renumbered
 
 
-def _renumber(app: Sphinx, env) -> list[str]:
-    env.toc_fignumbers = per_document(env.toc_fignumbers)
+def _give_back_global_numbers(app: Sphinx, env) -> list[str]:
+    """Before Sphinx numbers the figures: give it the site-wide numbers it assigned last time,
+    so that it compares like with like (had it the per-post numbers of :func:`_renumber`, every
+    page with a figure would look renumbered, and be written again, in every build)."""
+    env.ddl_shown_fignumbers = env.toc_fignumbers
+    env.toc_fignumbers = getattr(env, "ddl_global_fignumbers", {})
     return []
+
+
+def _renumber(app: Sphinx, env) -> list[str]:
+    """Number per post; the pages whose numbers changed are written again."""
+    env.ddl_global_fignumbers = env.toc_fignumbers
+    env.toc_fignumbers = per_document(env.toc_fignumbers)
+    shown = getattr(env, "ddl_shown_fignumbers", {})
+    env.ddl_shown_fignumbers = {}
+    return sorted(d for d, numbers in env.toc_fignumbers.items() if shown.get(d) != numbers)
 
 
 EQUATION_NUMBER = re.compile(r"^\((\d+)\)$")
@@ -64,5 +77,6 @@ def _qualify_other_parts(app: Sphinx, doctree: nodes.document, docname: str) -> 
 
 def setup(app: Sphinx) -> None:
     # After Sphinx's own TocTreeCollector (priority 500) has assigned the global numbers.
+    app.connect("env-get-updated", _give_back_global_numbers, priority=100)
     app.connect("env-get-updated", _renumber, priority=900)
     app.connect("doctree-resolved", _qualify_other_parts)

@@ -19,6 +19,7 @@ import ast
 import functools
 import hashlib
 import html
+import json
 import os
 import shutil
 import sys
@@ -128,18 +129,53 @@ def distributions_of(modules: set[str], leave_out: set[str] = frozenset()) -> di
     return found
 
 
+#: Where :func:`_provided` keeps what it found between builds (set by the Sphinx glue).
+PROVIDED_FILE: list[Path] = []
+
+
 @functools.cache
 def _provided() -> dict[str, list[str]]:
-    """Installed top-level modules and the distributions providing them (read once: slow)."""
-    return metadata.packages_distributions()
+    """Installed top-level modules and the distributions providing them (read once: slow).
+
+    With :data:`PROVIDED_FILE` set, kept there between builds, for as long as the installed
+    distributions (their metadata folders' names, which carry their versions) stay the same."""
+    from .execution import installed_distributions
+
+    key = hashlib.sha256("\n".join(installed_distributions()).encode()).hexdigest()
+    if PROVIDED_FILE:
+        try:
+            kept = json.loads(PROVIDED_FILE[0].read_text(encoding="utf-8"))
+            if kept.get("installed") == key:
+                return {k: list(v) for k, v in kept["provided"].items()}
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+    provided = metadata.packages_distributions()
+    if PROVIDED_FILE:
+        try:
+            PROVIDED_FILE[0].parent.mkdir(parents=True, exist_ok=True)
+            PROVIDED_FILE[0].write_text(
+                json.dumps({"installed": key, "provided": provided}, sort_keys=True), "utf-8"
+            )
+        except OSError:
+            pass
+    return provided
 
 
 def package_imports(package_dir: Path) -> set[str]:
     """Top-level names the package's modules import (itself included)."""
     modules: set[str] = set()
     for path in source_files(package_dir):
-        modules |= imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        modules |= _file_imports(path.read_bytes())
     return modules
+
+
+def _file_imports(source: bytes) -> frozenset[str]:
+    """:func:`imported_modules` of a module's source (parsed once for the same bytes)."""
+    from .execution import remembered
+
+    return frozenset(
+        remembered("wheel", source, lambda: imported_modules(ast.parse(source.decode("utf-8"))))
+    )
 
 
 def requirements(package_dir: Path, leave_out: set[str] = frozenset()) -> list[str]:
@@ -215,9 +251,9 @@ def publish(package_dir: Path, outdir: Path, site_url: str) -> Path:
     for old in folder.glob("*.whl"):
         if old != path:
             old.unlink()
-    (folder / "index.html").write_text(
-        index_page(describe(package_dir), site_url), encoding="utf-8"
-    )
+    from .rebuild import write_if_changed
+
+    write_if_changed(folder / "index.html", index_page(describe(package_dir), site_url))
     return path
 
 
