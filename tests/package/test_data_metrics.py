@@ -265,6 +265,7 @@ def test_standardiser_leaves_constant_features_at_zero_and_keeps_the_dtype():
 
 def test_standardiser_refuses_bad_input_with_a_message():
     s = data.Standardiser()
+    assert s.mean is None and s.std is None  # nothing learnt before fit
     with pytest.raises(
         RuntimeError, match=r"^Standardiser: call fit\(X_train\) before transform\.$"
     ):

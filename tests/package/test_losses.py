@@ -236,3 +236,20 @@ def test_the_base_loss_leaves_the_computation_to_subclasses():
             return 2 * Z
 
     np.testing.assert_array_equal(Doubled().predict(np.array([[1.0, -2.0]])), [[2.0, -4.0]])
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 5), (3, 2, 5)], ids=["(m,)", "(n, m)", "(T, n, m)"])
+def test_elementwise_costs_are_means_over_the_last_axis_like_torch(shape):
+    """The examples are on the last axis whatever comes before it (a sequence's (T, n, m)):
+    the cost sums the rest and divides by m."""
+    import torch
+
+    rng = np.random.default_rng(9)
+    Z = rng.normal(scale=2, size=shape)
+    Y = rng.integers(0, 2, size=shape).astype(float)
+    m = shape[-1]
+    tZ, tY = torch.tensor(Z), torch.tensor(Y)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(tZ, tY, reduction="sum") / m
+    assert losses.binary_cross_entropy(Z, Y) == pytest.approx(bce.item(), rel=1e-12)
+    mse = torch.nn.functional.mse_loss(tZ, tY, reduction="sum") / (2 * m)
+    assert losses.mean_squared_error(Z, Y) == pytest.approx(mse.item(), rel=1e-12)
