@@ -146,3 +146,253 @@ def test_dataset_astype_converts_every_x_and_float_y_and_keeps_integer_labels():
     assert {getattr(regression, n).dtype for n in ("Y_train", "Y_val", "Y_test")} == {
         np.dtype(np.float32)
     }
+    # integer pixel values (X) become floats too; the labels beside them stay integers
+    pixels = data.Dataset(*[p.astype(np.int64) for p in parts]).astype(np.float32)
+    fields = ("X_train", "Y_train", "X_val", "Y_val", "X_test", "Y_test")
+    assert [getattr(pixels, n).dtype.kind for n in fields] == ["f", "i"] * 3
+
+
+# ---- what each loader, split, standardiser and batcher promises, and the messages for bad input
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_loaders_give_the_raw_values_in_the_dtype_asked_for(dtype):
+    # Diabetes, unscaled: the first patient is 59 years old with BMI 32.1, and progressed to 151.
+    X, Y = data.load_regression(dtype)
+    assert X.dtype == Y.dtype == dtype and X.flags.c_contiguous
+    np.testing.assert_allclose(X[[0, 2], 0], [59.0, 32.1], rtol=1e-6)
+    assert Y[0, 0] == 151.0
+    assert X[0].min() == 19 and X[0].max() == 79  # ages, not centred and scaled
+    # Breast cancer: the first tumour (mean radius 17.99) is malignant, so its label is 1.
+    X, Y = data.load_binary(dtype)
+    assert X.dtype == Y.dtype == dtype
+    assert X[0, 0] == pytest.approx(17.99, rel=1e-6) and Y[0, 0] == 1
+    # Digits: pixel values 0..16, the first image is a 0, labels are integers whatever X is.
+    X, Y = data.load_multiclass(dtype)
+    assert X.dtype == dtype and Y.dtype == np.int64 and X.flags.c_contiguous
+    assert (X.min(), X.max()) == (0, 16) and Y[0, 0] == 0 and Y[0, 1] == 1
+
+
+def test_loaders_default_to_float64():
+    for load in (data.load_regression, data.load_binary):
+        X, Y = load()
+        assert X.dtype == Y.dtype == np.float64
+    assert data.load_multiclass()[0].dtype == np.float64
+
+
+def test_default_split_is_60_20_20_and_fractions_may_be_zero():
+    X = np.arange(20.0).reshape(2, 10)
+    Y = np.arange(10).reshape(1, 10)
+    d = data.train_val_test_split(X, Y, np.random.default_rng(4))
+    assert (d.Y_train.size, d.Y_val.size, d.Y_test.size) == (6, 2, 2)
+    d = data.train_val_test_split(X, Y, np.random.default_rng(4), 0, 0)
+    assert (d.Y_train.size, d.Y_val.size, d.Y_test.size) == (10, 0, 0)
+    d = data.train_val_test_split(X, Y, np.random.default_rng(4), 0.5, 0.4)
+    assert (d.Y_train.size, d.Y_val.size, d.Y_test.size) == (1, 5, 4)  # one left to train on
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        (
+            (np.zeros(3), np.zeros((1, 3)), None),
+            ValueError,
+            "X: expected a 2-D array (rows, m) with examples on the last axis, got (3,).",
+        ),
+        (
+            (np.zeros((2, 3)), [[0, 1, 2]], None),
+            ValueError,
+            "Y: expected a 2-D array (rows, m) with examples on the last axis, got list.",
+        ),
+        (
+            (np.zeros((2, 3)), np.zeros((1, 4)), None),
+            ValueError,
+            "Y: expected 3 examples (columns) like X, got 4.",
+        ),
+        (
+            (np.zeros((2, 3)), np.zeros((1, 3)), 7),
+            TypeError,
+            "rng: expected a numpy.random.Generator, got int.",
+        ),
+        (
+            (np.zeros((2, 3)), np.zeros((1, 3)), None, 1.0),
+            ValueError,
+            "val_fraction: expected a fraction in [0, 1), got 1.0.",
+        ),
+        (
+            (np.zeros((2, 3)), np.zeros((1, 3)), None, 0.2, -0.1),
+            ValueError,
+            "test_fraction: expected a fraction in [0, 1), got -0.1.",
+        ),
+        (
+            (np.zeros((2, 10)), np.zeros((1, 10)), None, 0.5, 0.5),
+            ValueError,
+            "val_fraction + test_fraction: expected to leave training examples, "
+            "got 0.5 + 0.5 of m = 10.",
+        ),
+        (
+            (np.zeros((2, 10)), np.zeros((1, 10)), None, 0.6, 0.4),
+            ValueError,
+            "val_fraction + test_fraction: expected to leave training examples, "
+            "got 0.6 + 0.4 of m = 10.",
+        ),
+    ],
+)
+def test_split_refuses_bad_input_with_a_message(args, error, message):
+    args = list(args)
+    if args[2] is None:
+        args[2] = np.random.default_rng(0)
+    with pytest.raises(error) as raised:
+        data.train_val_test_split(*args)
+    assert str(raised.value) == message
+
+
+def test_standardiser_leaves_constant_features_at_zero_and_keeps_the_dtype():
+    X = np.array([[1.0, 2.0, 3.0, 6.0], [4.0, 4.0, 4.0, 4.0]], dtype=np.float32)
+    s = data.Standardiser()
+    Z = s.fit_transform(X)
+    assert Z.dtype == np.float32 and s.std.dtype == np.float32
+    np.testing.assert_array_equal(Z[1], 0)
+    np.testing.assert_allclose(Z[0], (X[0] - 3.0) / np.std([1.0, 2.0, 3.0, 6.0]), rtol=1e-6)
+    np.testing.assert_allclose(s.inverse_transform(Z), X, rtol=1e-6)
+    # Fitted on float64 data, it still hands float32 back for float32 input, both ways.
+    s64 = data.Standardiser().fit(X.astype(np.float64))
+    assert s64.transform(X).dtype == np.float32
+    assert s64.inverse_transform(X).dtype == np.float32
+    one = data.Standardiser().fit(np.array([[2.0], [5.0]]))  # one example: every feature constant
+    np.testing.assert_array_equal(one.transform(np.array([[3.0], [5.0]])), [[1.0], [0.0]])
+
+
+def test_standardiser_refuses_bad_input_with_a_message():
+    s = data.Standardiser()
+    assert s.mean is None and s.std is None  # nothing learnt before fit
+    with pytest.raises(
+        RuntimeError, match=r"^Standardiser: call fit\(X_train\) before transform\.$"
+    ):
+        s.transform(np.zeros((2, 3)))
+    with pytest.raises(RuntimeError, match="call fit"):
+        s.inverse_transform(np.zeros((2, 3)))
+    for bad, shown in ((np.zeros((2, 0)), "(2, 0)"), (np.zeros(3), "(3,)"), ([[1.0]], "[[1.0]]")):
+        with pytest.raises(ValueError) as error:
+            s.fit(bad)
+        assert str(error.value) == f"X: expected a 2-D array (n_features, m), got {shown}."
+    s.fit(np.ones((2, 3)))
+    for bad in (np.zeros((3, 4)), np.zeros(2)):
+        for f in (s.transform, s.inverse_transform):
+            with pytest.raises(ValueError) as error:
+                f(bad)
+            assert str(error.value) == (
+                f"X: expected shape (2, m) like the fitted data, got {bad.shape}."
+            )
+
+
+def test_one_hot_contract():
+    Y = data.one_hot(np.array([1.0, 0.0, 1.0]), dtype=np.float32)
+    assert Y.dtype == np.float32
+    np.testing.assert_array_equal(Y, [[0, 1, 0], [1, 0, 1]])
+    assert data.one_hot([2, 0]).dtype == np.float64
+    np.testing.assert_array_equal(data.one_hot([0, 0]), [[1, 1]])
+    np.testing.assert_array_equal(data.one_hot([1], n_classes=2), [[0], [1]])  # largest < n
+    assert data.one_hot([]).shape == (0, 0)
+    assert data.one_hot([], n_classes=3).shape == (3, 0)
+    for bad in ([0.5, 1], [-1, 0], [[0, 1], [1, 0]], 3):
+        with pytest.raises(ValueError) as error:
+            data.one_hot(bad)
+        text = str(error.value)
+        if np.ndim(bad) == 1:
+            assert text == "y: expected non-negative integer labels."
+        else:
+            assert text == (f"y: expected labels of shape (m,) or (1, m), got {np.shape(bad)}.")
+    with pytest.raises(ValueError) as error:
+        data.one_hot([3, 1], n_classes=2)
+    assert str(error.value) == "n_classes: expected more than the largest label 3, got 2."
+
+
+def test_minibatches_of_none_is_one_batch_and_sizes_are_checked():
+    X = np.arange(10.0).reshape(2, 5)
+    Y = np.arange(5).reshape(1, 5)
+    [(Xb, Yb)] = list(data.minibatches(X, Y, None, np.random.default_rng(1)))
+    assert sorted(Yb[0]) == list(range(5)) and Xb.shape == (2, 5)
+    sizes = [b[1].size for b in data.minibatches(X, Y, np.int64(2), np.random.default_rng(1))]
+    assert sizes == [2, 2, 1]
+    assert [b[1].size for b in data.minibatches(X, Y, 1, np.random.default_rng(1))] == [1] * 5
+    for bad in (True, 2.0, -1, "2"):
+        with pytest.raises(ValueError) as error:
+            next(data.minibatches(X, Y, bad, np.random.default_rng()))
+        assert str(error.value) == (
+            f"batch_size: expected a positive integer or None, got {bad!r}."
+        )
+    with pytest.raises(TypeError) as error:
+        next(data.minibatches(X, Y, 2, np.random.RandomState(0)))
+    assert str(error.value) == "rng: expected a numpy.random.Generator, got RandomState."
+    with pytest.raises(ValueError, match=r"^X: expected a 2-D array \(rows, m\)"):
+        next(data.minibatches(X[0], Y, 2, np.random.default_rng()))
+
+
+@pytest.mark.filterwarnings("ignore:A single label was found")
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 30), positive=st.sampled_from([0, 2, 3]))
+def test_metrics_of_another_positive_class_agree_with_scikit_learn(seed, m, positive):
+    rng = np.random.default_rng(seed)
+    y_true, y_pred = rng.integers(0, 4, (1, m)), rng.integers(0, 4, m)  # (1, m) and (m,) mix
+    a, b = y_true[0] == positive, y_pred == positive
+    for ours, theirs in (
+        (precision, skm.precision_score),
+        (recall, skm.recall_score),
+        (f1_score, skm.f1_score),
+    ):
+        got = ours(y_true, y_pred, positive=positive)
+        assert got == pytest.approx(theirs(a, b, zero_division=0))
+    np.testing.assert_array_equal(
+        confusion_matrix(y_true, y_pred),
+        skm.confusion_matrix(y_true[0], y_pred, labels=range(max(y_true.max(), y_pred.max()) + 1)),
+    )
+
+
+def test_metrics_are_zero_when_their_denominator_is():
+    never = [0, 0, 0]
+    assert precision([1, 0, 1], never) == 0.0  # nothing predicted positive
+    assert recall(never, [1, 0, 1]) == 0.0  # no real positives
+    assert f1_score(never, never) == 0.0  # neither
+    assert (precision([1, 1], [1, 1]), recall([1, 1], [1, 1]), f1_score([1], [1])) == (1, 1, 1)
+    assert f1_score([1, 1], [1, 0]) == pytest.approx(2 / 3)  # TP 1, FP 0, FN 1
+    assert f1_score([0, 1], [1, 0]) == 0.0  # TP 0, FP 1, FN 1
+    assert isinstance(accuracy([1], [1]), float)
+
+
+def test_confusion_matrix_size_and_labels():
+    np.testing.assert_array_equal(confusion_matrix([0, 0], [0, 0]), [[2]])
+    assert confusion_matrix([0, 1], [1, 1]).dtype == skm.confusion_matrix([0, 1], [1, 1]).dtype
+    assert confusion_matrix([0, 1], [1, 1], n_classes=3).dtype.kind == "i"  # counts
+    np.testing.assert_array_equal(confusion_matrix([2.0], [0.0]), [[0, 0, 0], [0, 0, 0], [1, 0, 0]])
+    assert confusion_matrix([0, 1], [1, 0], n_classes=4).shape == (4, 4)
+    for y_true, y_pred in (([-1, 0], [0, 0]), ([0, 0], [0, -1])):
+        with pytest.raises(ValueError) as error:
+            confusion_matrix(y_true, y_pred)
+        assert str(error.value) == "y_true, y_pred: expected non-negative integer labels."
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "message"),
+    [
+        ([1, 0, 1], [1, 0], "y_pred: expected 3 labels like y_true, got 2."),
+        (
+            np.zeros((3, 2)),
+            np.zeros((3, 2)),
+            "y_true: expected labels of shape (m,) or (1, m), got (3, 2).",
+        ),
+        ([1, 0], np.zeros((2, 1)), "y_pred: expected labels of shape (m,) or (1, m), got (2, 1)."),
+        (5, 5, "y_true: expected labels of shape (m,) or (1, m), got ()."),
+        (
+            np.zeros((1, 1, 2)),
+            [0, 0],
+            "y_true: expected labels of shape (m,) or (1, m), got (1, 1, 2).",
+        ),
+        ([], [], "y_true: expected at least one label, got none."),
+    ],
+)
+def test_every_metric_refuses_bad_labels_with_a_message(y_true, y_pred, message):
+    for metric in (accuracy, precision, recall, f1_score, confusion_matrix):
+        with pytest.raises(ValueError) as error:
+            metric(y_true, y_pred)
+        assert str(error.value) == message

@@ -137,3 +137,120 @@ def test_predictions_threshold_at_zero_take_the_largest_logit_or_pass_the_output
 )
 def test_a_loss_reads_as_its_constructor(name):
     assert repr(getattr(losses, name)()) == f"{name}()"
+
+
+# ---- the two stable helpers, the dtype of each gradient, and the messages (against scipy and torch)
+
+
+def test_softplus_and_logsumexp_agree_with_scipy_from_tiny_to_huge_logits():
+    from scipy import special
+
+    z = np.array([[-1000.0, -800.0, -40.0, -1.5, 0.0, 1e-300, 2.0, 40.0, 800.0, 1000.0]])
+    # log(1 + e^z) = logaddexp(0, z); at -800 e^z underflows, which must stay silent.
+    with np.errstate(under="ignore"):
+        reference = np.logaddexp(0.0, z)
+    np.testing.assert_allclose(losses.softplus(z), reference, rtol=1e-15, atol=0)
+    Z = np.random.default_rng(11).normal(scale=4, size=(3, 5))
+    Z[:, 0] = [1000.0, -1000.0, 999.0]  # e^(z - max) underflows for the -1000
+    Z[:, 1] = [-1000.0, -1000.0, -1000.0]
+    out = losses.logsumexp(Z)
+    assert out.shape == (1, 5)
+    with np.errstate(under="ignore"):
+        reference = special.logsumexp(Z, axis=0, keepdims=True)
+    np.testing.assert_allclose(out, reference, rtol=1e-14)
+
+
+def test_a_masked_or_soft_target_costs_what_torch_says():
+    """−Σ_k y_k log softmax(z)_k for any non-negative targets: a column of zeros costs nothing,
+    a soft (label-smoothed) column its own cross-entropy."""
+    import torch
+
+    rng = np.random.default_rng(5)
+    Z = rng.normal(scale=2, size=(4, 6))
+    Y = rng.dirichlet(np.ones(4), size=6).T  # soft targets, each column sums to 1
+    Y[:, 2] = 0.0  # an example that contributes nothing
+    Y[:, 4] *= 2.5  # a column weighted 2.5 times
+    reference = (
+        torch.nn.functional.cross_entropy(
+            torch.tensor(Z.T), torch.tensor(Y.T), reduction="sum"
+        ).item()
+        / Z.shape[1]
+    )
+    assert losses.categorical_cross_entropy(Z, Y) == pytest.approx(reference, rel=1e-12)
+    tZ = torch.tensor(Z, requires_grad=True)
+    (-(torch.tensor(Y) * torch.log_softmax(tZ, dim=0)).sum() / 6).backward()
+    # softmax(Z) − Y is the derivative when each column of Y sums to 1.
+    ones = np.isclose(Y.sum(axis=0), 1.0)
+    assert ones.tolist() == [True, True, False, True, False, True]
+    np.testing.assert_allclose(
+        losses.categorical_cross_entropy_gradient(Z, Y)[:, ones] / 6,
+        tZ.grad.numpy()[:, ones],
+        rtol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_each_gradient_is_in_the_dtype_of_the_logits(loss):
+    rng = np.random.default_rng(2)
+    Z = rng.normal(size=(3, 4)).astype(np.float32)
+    Y = targets(loss, (3, 4), rng)  # float64 targets
+    dZ = loss.gradient(Z, Y)
+    assert dZ.dtype == np.float32
+    np.testing.assert_allclose(dZ, loss.gradient(Z.astype(np.float64), Y), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_every_loss_reports_mismatched_shapes_in_full(loss):
+    message = "Y: expected the shape of the network output (2, 3), got (3, 2)."
+    for f in (loss.cost, loss.gradient):
+        with pytest.raises(ValueError) as error:
+            f(np.zeros((2, 3)), np.zeros((3, 2)))
+        assert str(error.value) == message
+
+
+def test_get_loss_names_what_it_accepts():
+    with pytest.raises(ValueError) as error:
+        losses.get_loss("mes")
+    assert str(error.value) == (
+        "loss: expected one of ['binary_cross_entropy', 'categorical_cross_entropy', 'mse'] "
+        "or a Loss, got 'mes'. Did you mean 'mse'?"
+    )
+    mine = losses.BinaryCrossEntropy()
+    assert losses.get_loss(mine) is mine
+    for name in losses.LOSSES:
+        assert losses.get_loss(name).name == name
+
+
+def test_the_base_loss_leaves_the_computation_to_subclasses():
+    base = losses.Loss()
+    for call in (
+        lambda: base.output(np.zeros((1, 2))),
+        lambda: base.cost(0, 0),
+        lambda: base.gradient(0, 0),
+        lambda: base.predict(np.zeros((1, 2))),
+    ):
+        with pytest.raises(NotImplementedError):
+            call()
+
+    class Doubled(losses.Loss):
+        def output(self, Z):
+            return 2 * Z
+
+    np.testing.assert_array_equal(Doubled().predict(np.array([[1.0, -2.0]])), [[2.0, -4.0]])
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 5), (3, 2, 5)], ids=["(m,)", "(n, m)", "(T, n, m)"])
+def test_elementwise_costs_are_means_over_the_last_axis_like_torch(shape):
+    """The examples are on the last axis whatever comes before it (a sequence's (T, n, m)):
+    the cost sums the rest and divides by m."""
+    import torch
+
+    rng = np.random.default_rng(9)
+    Z = rng.normal(scale=2, size=shape)
+    Y = rng.integers(0, 2, size=shape).astype(float)
+    m = shape[-1]
+    tZ, tY = torch.tensor(Z), torch.tensor(Y)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(tZ, tY, reduction="sum") / m
+    assert losses.binary_cross_entropy(Z, Y) == pytest.approx(bce.item(), rel=1e-12)
+    mse = torch.nn.functional.mse_loss(tZ, tY, reduction="sum") / (2 * m)
+    assert losses.mean_squared_error(Z, Y) == pytest.approx(mse.item(), rel=1e-12)

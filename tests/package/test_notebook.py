@@ -156,3 +156,81 @@ def test_a_bad_claim_name_is_quoted(name):
     with pytest.raises(ValueError) as error:
         claim(name, True, "x")
     assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
+
+
+@pytest.mark.parametrize("word", ["epoch", "stomach", "monarch", "matriarch", "patriarch", "tech"])
+def test_a_ch_said_as_k_takes_only_an_s(word):
+    assert counted(2, word) == f"2 {word}s"
+    assert counted(2, f"long {word}") == f"2 long {word}s"
+    assert counted(1, word) == f"1 {word}"
+
+
+@pytest.mark.parametrize(
+    ("noun", "text"),
+    [
+        ("TOY", "3 TOYs"),  # a capital vowel before the y is still a vowel
+        ("ESSAY", "3 ESSAYs"),
+        ("spy", "3 spies"),
+        ("bus", "3 buses"),
+        ("church", "3 churches"),
+        ("wish", "3 wishes"),
+        ("fox", "3 foxes"),
+        ("a", "3 as"),
+    ],
+)
+def test_counted_plural_rules(noun, text):
+    assert counted(3, noun) == text
+
+
+def test_counted_separates_thousands_in_either_form_and_reads_numpy_integers():
+    assert counted(1_234_567, "weight") == "1,234,567 weights"
+    assert counted(np.uint8(1), "weight") == "1 weight"
+    assert counted(np.int32(-2000), "step") == "-2,000 steps"
+    assert counted(1000, "matrix", "matrices") == "1,000 matrices"
+    assert counted(2, "tab\tseparated\nnoun") == "2 tab separated nouns"
+
+
+@pytest.mark.parametrize("name", ["-", "_", "-_", "a b-", "ok!"])
+def test_a_claim_name_needs_a_letter_or_digit_and_nothing_else(name):
+    with pytest.raises(ValueError) as error:
+        claim(name, True, "x")
+    assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
+
+
+def test_a_numpy_comparison_is_a_claim_and_a_false_one_raises(shown):
+    claim("numpy-true", np.array(1.0) < 2.0, "one is less than two")
+    assert len(shown) == 1
+    with pytest.raises(ClaimError, match=r"^claim 'numpy-false' does not hold: x$"):
+        claim("numpy-false", np.float32(3) < 2, "x")
+    assert len(shown) == 1
+
+
+@pytest.mark.parametrize("value", [list(range(40)), {"b": 1, "a": [2.5] * 30}, np.arange(3.0)])
+def test_a_plain_kernel_shows_the_text_myst_nb_would_store(monkeypatch, value):
+    """The page quotes myst-nb's text/plain (IPython's pretty form, which wraps a long list); a
+    reader running the post without myst-nb sees the same text."""
+    import IPython.display
+
+    stored, plain = [], []
+    monkeypatch.setattr("myst_nb.ext.glue.ipy_display", lambda b, **o: stored.append(b))
+    glue("value", value)
+    monkeypatch.setattr(IPython.display, "display", lambda b, **o: plain.append(b))
+    monkeypatch.setitem(sys.modules, "myst_nb", None)
+    glue("value", value)
+    assert plain[0]["text/plain"] == stored[0]["text/plain"]
+    if isinstance(value, list):
+        assert "\n" in plain[0]["text/plain"]  # the pretty form, not repr's one line
+
+
+def test_a_plain_kernel_falls_back_to_repr_for_a_value_that_displays_itself(shown, without_myst_nb):
+    class Widget:
+        def _ipython_display_(self):
+            pass  # shows itself; IPython's formatters then give no text/plain
+
+        def __repr__(self):
+            return "Widget<3 & 4>"
+
+    glue("w", Widget())
+    [(objects, _)] = shown
+    assert objects[0]["text/plain"] == "Widget<3 & 4>"
+    assert objects[0]["text/html"] == "<code>w</code> = Widget&lt;3 &amp; 4&gt;"
