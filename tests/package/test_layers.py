@@ -257,3 +257,18 @@ def test_dense_calls_a_custom_initialiser_with_shape_rng_and_dtype(dtype):
     assert W.dtype == dtype
     np.testing.assert_array_equal(W, [[0, 1, 2], [3, 4, 5]])
     np.testing.assert_array_equal(layer.params["b"], np.zeros((2, 1)))
+
+
+def test_dense_defaults_are_identity_and_he():
+    # Dense(n_in, n_out, rng=...) is a linear layer (it outputs Z, the logits of a last layer)
+    # whose weights start He-normal: N(0, 2 / n_in).
+    rng = np.random.default_rng(7)
+    layer = Dense(400, 300, rng=rng)
+    assert layer.activation.name == "identity" and layer.params["W"].dtype == np.float64
+    assert layer.params["W"].std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    X = rng.standard_normal((400, 3))
+    layer.params["b"][...] = -5.0  # outputs well below 0 pass unchanged: no ReLU, no squashing
+    np.testing.assert_allclose(layer.forward(X), layer.params["W"] @ X - 5.0, rtol=1e-12)
+    with pytest.raises(TypeError) as info:
+        Dense(3, 2)  # He needs a generator, and none was given
+    assert str(info.value).endswith("got NoneType.")
