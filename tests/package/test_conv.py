@@ -70,6 +70,8 @@ def test_output_size_textbook_values():
     assert conv_output_size(7, 3, 0, 2) == 3
     assert conv_output_size(227, 11, 0, 4) == 55  # AlexNet's first layer
     assert conv_output_size(8, 2, 0, 2) == 4
+    assert conv_output_size(32, 5) == 28  # defaults: no padding, stride 1
+    assert conv_output_size(7, 3, stride=2) == 3 and conv_output_size(7, 3, padding=1) == 7
 
 
 @pytest.mark.parametrize(
