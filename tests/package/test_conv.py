@@ -288,12 +288,26 @@ def test_conv_layer_needs_rng():
         ((5, 3, 1.0, 1), "padding must be an integer, got 1.0 (float)"),
         ((0, 1, 0, 1), "n must be >= 1, got 0"),
         ((3, 3, -1, 1), "padding must be >= 0, got -1"),
+        (
+            (3, 7, 1, 1),
+            "filter of size f=7 does not fit in an input of size n=3 with padding=1: "
+            "n + 2*padding = 5 < f",
+        ),
     ],
 )
 def test_output_size_refuses_bools_floats_and_too_small_values_by_name(args, message):
     with pytest.raises(ValueError) as info:
         conv_output_size(*args)
     assert str(info.value) == message
+
+
+def test_output_size_exact_names_the_rows_the_stride_skips():
+    with pytest.raises(ValueError) as info:
+        conv_output_size(9, 3, 1, 3, exact=True)  # 9 - 3 + 2 = 8 = 2*3 + 2
+    assert str(info.value) == (
+        "stride=3 does not tile the padded input exactly: (n - f + 2*padding) = 8 is not a "
+        "multiple of the stride, so the last 2 row(s)/column(s) are never seen"
+    )
 
 
 def test_output_size_accepts_numpy_integers_and_the_smallest_settings():
