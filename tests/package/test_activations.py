@@ -164,3 +164,69 @@ def test_float32_stays_float32(name):
 def test_unknown_activation_names_the_closest():
     with pytest.raises(ValueError, match="Did you mean 'sigmoid'"):
         act.get_activation("sigmod")
+
+
+@pytest.mark.parametrize("g, g_prime", ELEMENTWISE, ids=lambda f: getattr(f, "__name__", ""))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_function_and_derivative_keeps_the_dtype(g, g_prime, dtype):
+    # The module's promise: float32 stays float32 (and float64 stays float64), derivatives too.
+    Z = np.linspace(-3, 3, 12).reshape(3, 4).astype(dtype)
+    assert g(Z).dtype == dtype
+    assert g_prime(Z).dtype == dtype
+    A = act.softmax(Z)
+    assert A.dtype == act.softmax_backward(np.ones_like(A), A).dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_layer_backward_at_saturation_does_not_report_underflow(dtype):
+    # σ(−60) ≈ 8.8e-27: a small upstream gradient times σ' falls below the smallest normal
+    # float and rounds; the documented behaviour is that this underflow is not reported (the
+    # fixture makes numpy raise on any floating-point problem).
+    a = act.get_activation("sigmoid")
+    Z = np.array([[-60.0, -30.0, -5.0, 0.0]], dtype=dtype)
+    dA = np.full_like(Z, 1e-300 if dtype == np.float64 else 1e-30)
+    dZ = a.backward(dA, Z, a.forward(Z))
+    assert dZ.dtype == dtype
+    expected = [
+        float(d) / (2 + math.exp(z) + math.exp(-z)) for d, z in zip(dA[0], Z[0])
+    ]  # σ'(z) = 1 / (2 + e^z + e^(−z))
+    with np.errstate(under="ignore"):  # the comparison itself works with subnormal numbers
+        np.testing.assert_allclose(
+            dZ[0], expected, rtol=1e-3, atol=np.finfo(dtype).smallest_subnormal
+        )
+
+
+def test_activation_lookup_by_name_by_record_and_none():
+    # The documented names, each record carrying its own name; None means "identity";
+    # an Activation passes through unchanged; anything else is refused with the valid names.
+    names = {"identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"}
+    assert set(act.ACTIVATIONS) == names
+    for name in names:
+        assert act.get_activation(name).name == name
+    assert act.get_activation(None) is act.ACTIVATIONS["identity"]
+    custom = act.Activation("cube", lambda Z: Z**3, lambda dA, Z, A: 3 * dA * Z**2)
+    assert act.get_activation(custom) is custom
+    with pytest.raises(ValueError) as info:
+        act.get_activation("sigmod")
+    assert str(info.value) == (
+        "activation: expected one of ['identity', 'leaky_relu', 'relu', 'sigmoid', 'softmax', "
+        "'tanh'] or an Activation, got 'sigmod'. Did you mean 'sigmoid'?"
+    )
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_relu_and_leaky_relu_slopes_at_zero_match_torch(zero):
+    # The kink at z = 0 is given the slope of the left side, as torch does: 0 for ReLU, α for
+    # leaky ReLU. Checked for the g' functions and for the records a layer uses.
+    Z = np.array([[zero, 1.0, -1.0]])
+    dA = np.array([[2.0, 3.0, 5.0]])
+    for name, torch_g in [("relu", torch.relu), ("leaky_relu", TORCH_ELEMENTWISE["leaky_relu"])]:
+        Zt = torch.tensor(Z, requires_grad=True)
+        (torch_g(Zt) * torch.from_numpy(dA)).sum().backward()
+        expected = Zt.grad.numpy()
+        assert expected[0, 0] == {"relu": 0.0, "leaky_relu": 0.02}[name]
+        a = act.get_activation(name)
+        np.testing.assert_array_equal(a.backward(dA, Z, a.forward(Z)), expected)
+        g_prime = {"relu": act.relu_prime, "leaky_relu": act.leaky_relu_prime}[name]
+        np.testing.assert_array_equal(dA * g_prime(Z), expected)
+        np.testing.assert_array_equal(a.forward(Z), torch_g(Zt).detach().numpy())

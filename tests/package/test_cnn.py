@@ -126,3 +126,46 @@ def test_cnn_learns_the_digits(seed):
     assert after >= 0.95, f"held-out accuracy {after:.3f} after {seconds:.1f} s"
     assert history.train_loss[-1] < history.train_loss[0]
     # How long this takes is measured by benchmarks/cnn_digits.py, not asserted here.
+
+
+def torch_small_cnn_logits(net, X, image_shape):
+    """The forward pass of the same CNN written with torch.nn.functional (no autograd)."""
+    P = [torch.from_numpy(p.astype(np.float64)) for p in net.parameters()]
+    A = torch.from_numpy(X.astype(np.float64)).reshape(*image_shape, X.shape[1]).permute(3, 0, 1, 2)
+    F = torch.nn.functional
+    for block in range(2):
+        for i in (4 * block, 4 * block + 2):
+            A = F.relu(F.conv2d(A, P[i], P[i + 1].reshape(-1), stride=1, padding=1))
+        A = F.max_pool2d(A, 2)
+    A = F.relu(P[8] @ A.reshape(X.shape[1], -1).T + P[9])
+    return (P[10] @ A + P[11]).numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_small_cnn_defaults_are_the_documented_digits_network(dtype):
+    # Defaults: 8×8 one-channel images, 10 classes, filters (8, 8, 16, 16), 64 hidden units;
+    # the 3×3 convolutions keep the size and each pooling halves it: 8×8 → 4×4 → 2×2.
+    rng = np.random.default_rng(5)
+    net = small_cnn(rng, dtype=dtype)
+    shapes = [p.shape for p in net.parameters()]
+    assert shapes == [
+        (8, 1, 3, 3), (8, 1), (8, 8, 3, 3), (8, 1),
+        (16, 8, 3, 3), (16, 1), (16, 16, 3, 3), (16, 1),
+        (64, 16 * 2 * 2), (64, 1), (10, 64), (10, 1),
+    ]  # fmt: skip
+    assert all(p.dtype == dtype for p in net.parameters())
+    for p in net.parameters():  # non-zero biases, so every ReLU both passes and blocks values
+        p += (0.1 * rng.standard_normal(p.shape)).astype(dtype)
+    X = rng.standard_normal((64, 5)).astype(dtype)
+    logits = net.forward(X, training=False)
+    assert logits.shape == (10, 5) and logits.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(
+        logits, torch_small_cnn_logits(net, X, (1, 8, 8)), rtol=tol, atol=tol
+    )
+
+
+@pytest.mark.parametrize("channels", [(8, 8, 16), (8, 8, 16, 16, 32)])
+def test_small_cnn_needs_four_numbers_of_filters(channels):
+    with pytest.raises(ValueError, match=r"channels: expected four numbers of filters, got \("):
+        small_cnn(np.random.default_rng(0), channels=channels)

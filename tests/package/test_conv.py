@@ -70,6 +70,8 @@ def test_output_size_textbook_values():
     assert conv_output_size(7, 3, 0, 2) == 3
     assert conv_output_size(227, 11, 0, 4) == 55  # AlexNet's first layer
     assert conv_output_size(8, 2, 0, 2) == 4
+    assert conv_output_size(32, 5) == 28  # defaults: no padding, stride 1
+    assert conv_output_size(7, 3, stride=2) == 3 and conv_output_size(7, 3, padding=1) == 7
 
 
 @pytest.mark.parametrize(
@@ -250,17 +252,155 @@ def test_backward_matches_torch_autograd(setting):
     )
 
 
-def test_conv_layer_rejects_another_dtype_and_keeps_float32():
+@pytest.mark.parametrize("dX_method", ["col2im", "full"])
+@pytest.mark.parametrize("stride, padding", [(1, 1), (2, 2)])
+def test_conv_layer_rejects_another_dtype_and_keeps_float32(dX_method, stride, padding):
     rng = np.random.default_rng(0)
-    layer = Conv2D(2, 3, 3, 1, 1, rng, dtype=np.float32)
+    layer = Conv2D(2, 3, 3, stride, padding, rng, dtype=np.float32, dX_method=dX_method)
     with pytest.raises(TypeError, match="float32"):
-        layer.forward(np.zeros((2, 4, 4, 1)))
-    X = rng.standard_normal((2, 4, 4, 2)).astype(np.float32)
-    A = layer.forward(X)
-    dX = layer.backward(np.ones_like(A))
+        layer.forward(np.zeros((2, 5, 5, 1)))
+    X = rng.standard_normal((2, 5, 5, 2))
+    G = rng.standard_normal(layer.output_shape(X.shape) + (2,))
+    A = layer.forward(X.astype(np.float32))
+    dX = layer.backward(G.astype(np.float32))
     assert A.dtype == dX.dtype == layer.grads["W"].dtype == layer.grads["b"].dtype == np.float32
+    # ... and computes what the float64 layer with the same (float32-representable) filters does.
+    layer64 = Conv2D(2, 3, 3, stride, padding, rng, dX_method=dX_method)
+    layer64.params["W"][...] = layer.params["W"]
+    np.testing.assert_allclose(A, layer64.forward(X), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(dX, layer64.backward(G), rtol=1e-4, atol=1e-5)
 
 
 def test_conv_layer_needs_rng():
     with pytest.raises(ValueError, match="rng"):
         Conv2D(1, 1, 3)
+
+
+# ---------------------------------------------------------------- contract details
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((True, 3, 0, 1), "n must be an integer, got True (bool)"),
+        ((5, False, 0, 1), "f must be an integer, got False (bool)"),
+        ((5, 3, 0, True), "stride must be an integer, got True (bool)"),
+        ((5, 3, 1.0, 1), "padding must be an integer, got 1.0 (float)"),
+        ((0, 1, 0, 1), "n must be >= 1, got 0"),
+        ((3, 3, -1, 1), "padding must be >= 0, got -1"),
+        (
+            (3, 7, 1, 1),
+            "filter of size f=7 does not fit in an input of size n=3 with padding=1: "
+            "n + 2*padding = 5 < f",
+        ),
+    ],
+)
+def test_output_size_refuses_bools_floats_and_too_small_values_by_name(args, message):
+    with pytest.raises(ValueError) as info:
+        conv_output_size(*args)
+    assert str(info.value) == message
+
+
+def test_output_size_exact_names_the_rows_the_stride_skips():
+    with pytest.raises(ValueError) as info:
+        conv_output_size(9, 3, 1, 3, exact=True)  # 9 - 3 + 2 = 8 = 2*3 + 2
+    assert str(info.value) == (
+        "stride=3 does not tile the padded input exactly: (n - f + 2*padding) = 8 is not a "
+        "multiple of the stride, so the last 2 row(s)/column(s) are never seen"
+    )
+
+
+def test_output_size_accepts_numpy_integers_and_the_smallest_settings():
+    assert conv_output_size(np.int64(7), np.int32(3), np.int64(0), np.int16(2)) == 3
+    assert conv_output_size(1, 1, 0, 1) == 1  # n = f = 1, no padding, stride 1: all allowed
+    assert conv_output_size(1, 3, 1, 1) == 1  # the filter fits exactly thanks to the padding
+    assert conv_output_size(7, 3, 0, 2, exact=True) == 3  # 7 - 3 = 4 is a multiple of 2
+
+
+def test_forward_and_backward_refuse_bad_settings_with_clear_messages():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 5, 5, 1))
+    with pytest.raises(ValueError, match=r"filters must be square, got W.shape=\(1, 2, 3, 2\)"):
+        conv_forward(X, rng.standard_normal((1, 2, 3, 2)), np.zeros((1, 1)))
+    with pytest.raises(ValueError, match=r"W expects 3 input channels but A_prev has 2"):
+        conv_forward(X, rng.standard_normal((1, 3, 3, 3)), np.zeros((1, 1)))
+    Z, cache = conv_forward(X, rng.standard_normal((1, 2, 3, 3)), np.zeros((1, 1)))
+    with pytest.raises(ValueError, match=r"dX_method must be 'col2im' or 'full', got 'fft'"):
+        conv_backward(np.ones_like(Z), cache, "fft")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"activation": "tanh"}, r"activation must be None or 'relu', got 'tanh'"),
+        ({"dX_method": "fft"}, r"dX_method must be 'col2im' or 'full', got 'fft'"),
+        ({"stride": 0}, r"stride must be >= 1, got 0"),
+        ({"padding": -1}, r"padding must be >= 0, got -1"),
+        ({"stride": 1.5}, r"stride must be an integer"),
+        ({"filter_size": 0}, r"must be >= 1, got 0"),
+    ],
+)
+def test_conv_layer_refuses_bad_settings_when_built(kwargs, message):
+    settings_ = {
+        "in_channels": 2,
+        "out_channels": 3,
+        "filter_size": 3,
+        "rng": np.random.default_rng(0),
+    }
+    with pytest.raises(ValueError, match=message):
+        Conv2D(**{**settings_, **kwargs})
+
+
+def test_conv_layer_output_shape_checks_the_channels():
+    layer = Conv2D(3, 2, 3, rng=np.random.default_rng(0))
+    with pytest.raises(
+        ValueError, match=r"layer expects 3 input channels, got input_shape=\(2, 5, 5\)"
+    ):
+        layer.output_shape((2, 5, 5))
+
+
+@pytest.mark.parametrize("C, K, f", [(16, 64, 3), (3, 128, 5), (64, 32, 1)])
+def test_conv_layer_starts_with_he_filters_and_zero_biases(C, K, f):
+    # He initialisation: N(0, 2 / fan_in) with fan_in = C·f·f inputs feeding one output pixel.
+    layer = Conv2D(C, K, f, rng=np.random.default_rng(0))
+    W, b = layer.params["W"], layer.params["b"]
+    assert W.shape == (K, C, f, f) and b.shape == (K, 1)
+    assert np.all(b == 0)
+    assert abs(W.mean()) < 4 * np.sqrt(2 / (C * f * f) / W.size)
+    assert W.std() == pytest.approx(np.sqrt(2 / (C * f * f)), rel=0.04)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (1, 2)])
+def test_dX_method_full_really_computes_the_full_convolution(stride, padding):
+    # The two methods agree to rounding, so only a bitwise comparison tells which one ran:
+    # dX_method="full" must return what conv_backward_dX_full computes.
+    rng = np.random.default_rng(stride)
+    X = rng.standard_normal((3, 9, 8, 4))
+    layer = Conv2D(3, 4, 3, stride, padding, rng, activation="relu", dX_method="full")
+    A = layer.forward(X)
+    G = rng.standard_normal(A.shape)
+    Z, cache = conv_forward(X, layer.params["W"], layer.params["b"], stride, padding)
+    dZ = G * (Z > 0)
+    expected = conv_backward_dX_full(dZ, layer.params["W"], X.shape, stride, padding)
+    via_col2im, _, _ = conv_backward(dZ, cache, "col2im")
+    assert not np.array_equal(expected, via_col2im)  # the two really differ in rounding here
+    np.testing.assert_array_equal(conv_backward(dZ, cache, "full")[0], expected)
+    np.testing.assert_array_equal(layer.backward(G), expected)
+
+
+@pytest.mark.parametrize("dX_method", ["col2im", "full"])
+def test_relu_layer_gives_zero_gradient_where_z_is_exactly_zero(dX_method):
+    # ReLU's kink at 0 gets slope 0 (as in torch): with a zero input and zero biases every
+    # Z is exactly 0, so no gradient flows to the filters, the biases or the input.
+    layer = Conv2D(2, 3, 3, 1, 1, np.random.default_rng(0), activation="relu", dX_method=dX_method)
+    X = np.zeros((2, 4, 4, 2))
+    A = layer.forward(X)
+    dX = layer.backward(np.ones_like(A))
+    Xt = torch.zeros(2, 2, 4, 4, dtype=torch.float64, requires_grad=True)
+    Wt = torch.tensor(layer.params["W"], requires_grad=True)
+    bt = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    torch.relu(torch.nn.functional.conv2d(Xt, Wt, bt, padding=1)).sum().backward()
+    assert float(Wt.grad.abs().max()) == float(bt.grad.abs().max()) == 0.0
+    np.testing.assert_array_equal(layer.grads["W"], 0.0)
+    np.testing.assert_array_equal(layer.grads["b"], 0.0)
+    np.testing.assert_array_equal(dX, Xt.grad.numpy().transpose(1, 2, 3, 0))

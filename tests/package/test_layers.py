@@ -200,3 +200,75 @@ def test_the_base_layer_passes_values_and_gradients_through_unchanged():
     assert layer.forward(X) is X and layer.forward(X, training=False) is X
     assert layer.backward(X) is X
     assert layer.params == {} and layer.grads == {}
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, message",
+    [
+        ((True, 2), {}, ValueError, "n_in: expected a positive integer, got True."),
+        ((3, 2.0), {}, ValueError, "n_out: expected a positive integer, got 2.0."),
+        ((0, 2), {}, ValueError, "n_in: expected a positive integer, got 0."),
+        (
+            (3, 2),
+            {"dtype": np.float16},
+            ValueError,
+            "dtype: expected float32 or float64, got float16.",
+        ),
+    ],
+)
+def test_dense_refuses_bad_sizes_and_dtypes_by_name(args, kwargs, error, message):
+    with pytest.raises(error) as info:
+        Dense(*args, "identity", "zeros", **kwargs)
+    assert str(info.value) == message
+
+
+def test_dense_accepts_numpy_integer_sizes_and_the_smallest_layer():
+    layer = Dense(np.int64(1), np.int32(1), "identity", "zeros")
+    assert layer.n_in == 1 and layer.n_out == 1 and type(layer.n_in) is int
+    assert repr(layer) == "Dense(1, 1, activation='identity')"
+    assert layer.forward(np.ones((1, 3))).shape == (1, 3)
+
+
+def test_dense_input_checks_give_the_documented_messages():
+    layer = Dense(3, 2, "relu", "he", np.random.default_rng(0))
+    with pytest.raises(TypeError) as info:
+        layer.forward([[1.0], [2.0], [3.0]])
+    assert str(info.value) == "A_prev: expected a numpy array, got list."
+    with pytest.raises(ValueError, match=r"A_prev: expected shape \(3, m\) .*got \(3, 4, 1\)"):
+        layer.forward(np.zeros((3, 4, 1)))  # right first axis, but not 2-D
+    with pytest.raises(RuntimeError, match="Dense.backward called before forward"):
+        Dense(3, 2, "relu", "he", np.random.default_rng(0)).backward(np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_calls_a_custom_initialiser_with_shape_rng_and_dtype(dtype):
+    # A callable initialiser is called as initialiser((n_out, n_in), rng, dtype=...), and its
+    # result becomes a weight of the layer's dtype even if it returns another dtype.
+    calls = []
+
+    def ones_in_fortran_order(shape, rng, dtype=np.float64):
+        calls.append((shape, rng, np.dtype(dtype)))
+        return np.asfortranarray(np.arange(float(np.prod(shape))).reshape(shape))  # float64
+
+    rng = np.random.default_rng(0)
+    layer = Dense(3, 2, "identity", ones_in_fortran_order, rng, dtype=dtype)
+    assert calls == [((2, 3), rng, np.dtype(dtype))]
+    W = layer.params["W"]
+    assert W.dtype == dtype
+    np.testing.assert_array_equal(W, [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(layer.params["b"], np.zeros((2, 1)))
+
+
+def test_dense_defaults_are_identity_and_he():
+    # Dense(n_in, n_out, rng=...) is a linear layer (it outputs Z, the logits of a last layer)
+    # whose weights start He-normal: N(0, 2 / n_in).
+    rng = np.random.default_rng(7)
+    layer = Dense(400, 300, rng=rng)
+    assert layer.activation.name == "identity" and layer.params["W"].dtype == np.float64
+    assert layer.params["W"].std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    X = rng.standard_normal((400, 3))
+    layer.params["b"][...] = -5.0  # outputs well below 0 pass unchanged: no ReLU, no squashing
+    np.testing.assert_allclose(layer.forward(X), layer.params["W"] @ X - 5.0, rtol=1e-12)
+    with pytest.raises(TypeError) as info:
+        Dense(3, 2)  # He needs a generator, and none was given
+    assert str(info.value).endswith("got NoneType.")

@@ -7,7 +7,7 @@ from finite_differences import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ddl.pooling import AvgPool2D, Flatten, MaxPool2D
+from ddl.pooling import AvgPool2D, Flatten, MaxPool2D, Unflatten
 
 SETTINGS = settings(max_examples=25, deadline=None)
 
@@ -112,3 +112,60 @@ def test_pooling_has_no_parameters_and_validates():
         MaxPool2D(3).forward(np.zeros((1, 2, 2, 1)))
     with pytest.raises(ValueError, match="stride"):
         MaxPool2D(2, stride=0)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [MaxPool2D(2), MaxPool2D(3, stride=2), AvgPool2D(2, stride=1), AvgPool2D(3), Flatten()],
+    ids=repr,
+)
+@pytest.mark.parametrize("with_examples_axis", [False, True])
+def test_output_shape_is_the_shape_forward_gives_one_example(layer, with_examples_axis):
+    # output_shape takes (C, H, W) and ignores a trailing examples axis, like Conv2D's.
+    X = np.random.default_rng(0).standard_normal((3, 7, 8, 4))
+    shape = X.shape if with_examples_axis else X.shape[:3]
+    assert layer.output_shape(shape) == layer.forward(X).shape[:-1]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("f, s", [(2, 2), (3, 1), (2, 3)])
+def test_pooling_keeps_float32_and_agrees_with_float64(kind, f, s):
+    X = np.random.default_rng(f + s).standard_normal((2, 7, 8, 3))
+    make = (lambda: MaxPool2D(f, s)) if kind == "max" else (lambda: AvgPool2D(f, s))
+    pool32, pool64 = make(), make()
+    A = pool32.forward(X.astype(np.float32))
+    G = np.random.default_rng(0).standard_normal(A.shape)
+    dX = pool32.backward(G.astype(np.float32))
+    assert A.dtype == dX.dtype == np.float32
+    np.testing.assert_allclose(A, pool64.forward(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dX, pool64.backward(G), rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_layers_refuse_bad_settings_and_inputs_with_clear_messages():
+    with pytest.raises(ValueError, match="must be >= 1, got 0"):
+        MaxPool2D(0)
+    with pytest.raises(ValueError, match="stride must be an integer"):
+        AvgPool2D(2, stride=1.5)
+    for layer in (MaxPool2D(2), AvgPool2D(2)):
+        with pytest.raises(
+            ValueError, match=r"pooling expects A_prev of shape \(channels, height, width, m\)"
+        ):
+            layer.forward(np.zeros((1, 4, 4)))
+    assert MaxPool2D(3).stride == 3 and AvgPool2D(3, stride=1).stride == 1  # stride defaults to f
+
+
+def test_unflatten_round_trip_and_clear_errors():
+    X = np.random.default_rng(0).standard_normal((2 * 3 * 4, 5))
+    layer = Unflatten([2, 3, 4])
+    A = layer.forward(X)
+    assert layer.image_shape == (2, 3, 4) and layer.output_shape((24,)) == (2, 3, 4)
+    for i in range(5):  # row (c·H + h)·W + w of column i becomes pixel (c, h, w) of example i
+        assert A[1, 2, 3, i] == X[(1 * 3 + 2) * 4 + 3, i]
+    np.testing.assert_array_equal(layer.backward(A), X)
+    assert layer.params == {} and layer.grads == {}
+    with pytest.raises(
+        ValueError, match=r"image_shape: expected \(channels, height, width\), got \(8, 8\)"
+    ):
+        Unflatten((8, 8))
+    with pytest.raises(ValueError, match=r"A_prev: expected shape \(24, m\).*got \(24, 1, 5\)"):
+        layer.forward(np.zeros((24, 1, 5)))
