@@ -2,6 +2,7 @@
 PyTorch's autograd, and the original's bias defect."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from ddl.data import one_hot
 from ddl.layers import Dense
 from ddl.network import Network, feed_forward
 from ddl.optimisers import GradientDescent
+from ddl.regularisation import Dropout
 from ddl.training import train_step
 
 SETTINGS = settings(max_examples=30, deadline=None)
@@ -234,3 +236,39 @@ def test_a_network_reads_as_its_layers_one_per_line():
     assert repr(net) == (
         "Network([\n    Dense(3, 4, activation='relu'),\n    Dense(4, 1, activation='sigmoid'),\n])"
     )
+
+
+def test_feed_forward_needs_an_input_and_an_output_size_and_nothing_more():
+    # [n_x, n_y] is one linear layer (logistic or softmax regression); fewer sizes are refused.
+    net = feed_forward([3, 2], np.random.default_rng(0))
+    assert repr(net) == "Network([\n    Dense(3, 2, activation='identity'),\n])"
+    for sizes in ([3], [], (4,)):
+        message = f"sizes: expected at least [n_inputs, n_outputs], got {list(sizes)}."
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            feed_forward(sizes, np.random.default_rng(0))
+
+
+def test_the_errors_for_what_is_not_a_network_name_the_culprit():
+    message = (
+        "layers[1]: expected a layer with forward, backward, params and grads, "
+        "got str (missing forward, backward, params, grads)."
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        Network([Dense(2, 2, rng=np.random.default_rng(0)), "relu"])
+    with pytest.raises(
+        ValueError, match="^layers: expected at least one layer, got an empty list.$"
+    ):
+        Network(iter([]))
+
+
+def test_forward_trains_by_default_and_predict_does_not():
+    # Dropout's mask is D = (U < keep_prob) for U drawn from its rng: Network.forward(X) is in
+    # training mode unless told otherwise, and predict always evaluates.
+    X = np.random.default_rng(1).standard_normal((4, 6))
+    net = Network([Dropout(0.5, np.random.default_rng(42))])
+    expected = X * (np.random.default_rng(42).random(X.shape) < 0.5) / 0.5
+    np.testing.assert_array_equal(net.forward(X), expected)
+    np.testing.assert_array_equal(net.forward(X, training=False), X)
+    identity = losses.MeanSquaredError()  # predicts the logits themselves
+    np.testing.assert_array_equal(net.predict(X, identity), X)
+    assert net.dtype == np.float64 and net.parameters() == []

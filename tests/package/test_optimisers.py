@@ -2,12 +2,13 @@
 convergence to the minimum of a convex quadratic, and schedules."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 from ddl import optimisers as opt
-from ddl.schedules import Constant, ExponentialDecay, InverseTimeDecay
+from ddl.schedules import Constant, ExponentialDecay, InverseTimeDecay, as_schedule
 
 # Two parameters and three fixed gradients: the hand computations below use
 # plain Python floats, one scalar at a time.
@@ -182,3 +183,133 @@ def test_float32_parameters_stay_float32():
         ref = theta
         o.step([theta], [np.full((2, 2), 0.5, dtype=np.float32)])
         assert theta is ref and theta.dtype == np.float32 and np.all(theta < 1)
+
+
+# ---------------------------------------------------------------- schedules: what they accept
+
+
+SCHEDULES = {
+    "Constant": lambda a0, k: Constant(a0),
+    "ExponentialDecay": ExponentialDecay,
+    "InverseTimeDecay": InverseTimeDecay,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+@pytest.mark.parametrize("alpha0", [0, 0.0, -0.1, math.inf, math.nan, True, "0.1", None])
+def test_every_schedule_refuses_an_alpha0_that_is_not_a_positive_finite_number(name, alpha0):
+    message = f"alpha0: expected a positive finite number, got {alpha0!r}."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        SCHEDULES[name](alpha0, 0.1)
+
+
+@pytest.mark.parametrize("name", ["ExponentialDecay", "InverseTimeDecay"])
+def test_a_decay_rate_of_zero_is_a_constant_and_a_negative_one_is_refused(name):
+    schedule = SCHEDULES[name](0.25, 0)
+    assert [schedule(t) for t in (0, 1, 100)] == [0.25, 0.25, 0.25]
+    assert SCHEDULES[name](0.25, 0.0)(7) == 0.25
+    for k in (-0.5, math.inf, math.nan, False, "0.1"):
+        message = f"k: expected a non-negative finite number, got {k!r}."
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            SCHEDULES[name](0.25, k)
+
+
+def test_a_schedule_gives_python_floats_and_a_plain_number_becomes_a_constant():
+    assert type(Constant(1)(0)) is float and Constant(1)(5) == 1.0
+    assert as_schedule(2) == Constant(2.0) and type(as_schedule(2)(0)) is float
+    decay = ExponentialDecay(0.1, 0.01)
+    assert as_schedule(decay) is decay
+    for bad in (True, "0.1", None, [0.1]):
+        message = (
+            "learning_rate: expected a positive float or a schedule such as "
+            f"ExponentialDecay(0.1, 0.01), got {type(bad).__name__}."
+        )
+        with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+            as_schedule(bad)
+    with pytest.raises(ValueError, match="^alpha0: expected a positive finite number, got 0.0.$"):
+        as_schedule(0)
+
+
+# ---------------------------------------------------------------- optimisers: what they accept
+
+FRACTIONS = {  # every parameter that must lie in [0, 1), and how to pass it
+    "Momentum beta": ("beta", lambda v: opt.Momentum(0.1, beta=v)),
+    "Nesterov beta": ("beta", lambda v: opt.Nesterov(0.1, beta=v)),
+    "RMSProp beta": ("beta", lambda v: opt.RMSProp(0.1, beta=v)),
+    "Adam beta1": ("beta1", lambda v: opt.Adam(0.1, beta1=v)),
+    "Adam beta2": ("beta2", lambda v: opt.Adam(0.1, beta2=v)),
+}
+EPSILONS = {
+    "AdaGrad": lambda v: opt.AdaGrad(0.1, epsilon=v),
+    "RMSProp": lambda v: opt.RMSProp(0.1, epsilon=v),
+    "Adam": lambda v: opt.Adam(0.1, epsilon=v),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FRACTIONS))
+def test_a_decay_rate_must_lie_in_zero_one(case):
+    name, make = FRACTIONS[case]
+    for ok in (0, 0.0, 0.5, 0.999999):
+        make(ok)
+    for bad in (1, 1.0, -0.1, 1.5, True, False, "0.9", None):
+        message = f"{name}: expected a number in [0, 1), got {bad!r}."
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            make(bad)
+
+
+@pytest.mark.parametrize("case", sorted(EPSILONS))
+def test_epsilon_must_be_positive(case):
+    EPSILONS[case](1e-300)
+    EPSILONS[case](2)
+    for bad in (0, 0.0, -1e-8, True, "1e-8", None):
+        message = f"epsilon: expected a positive number, got {bad!r}."
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            EPSILONS[case](bad)
+
+
+def test_momentum_without_memory_is_gradient_descent():
+    # β = 0 is allowed: v = g, and both momentum forms take the plain gradient step.
+    plain = run(opt.GradientDescent(0.1))
+    np.testing.assert_allclose(run(opt.Momentum(0.1, beta=0)), plain, rtol=1e-15)
+    np.testing.assert_allclose(run(opt.Nesterov(0.1, beta=0)), plain, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("make", "text"),
+    [
+        (lambda: opt.GradientDescent(0.1), "GradientDescent(learning_rate=Constant(alpha0=0.1))"),
+        (lambda: opt.Momentum(0.5), "Momentum(learning_rate=Constant(alpha0=0.5))"),
+        (opt.Adam, "Adam(learning_rate=Constant(alpha0=0.001))"),
+        (
+            lambda: opt.Adam(ExponentialDecay(0.1, 0.01)),
+            "Adam(learning_rate=ExponentialDecay(alpha0=0.1, k=0.01))",
+        ),
+    ],
+)
+def test_an_optimiser_reads_as_its_class_and_learning_rate(make, text):
+    assert repr(make()) == text
+
+
+def test_adam_defaults_to_a_first_step_of_one_thousandth():
+    # α = 0.001 by default, and the bias-corrected first step is α · sign(g).
+    assert run(opt.Adam(), 1)[0] == pytest.approx([1 - 0.001, -2 + 0.001], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: opt.GradientDescent(0.1),
+        lambda: opt.Momentum(0.1),
+        lambda: opt.Nesterov(0.1),
+        lambda: opt.AdaGrad(0.1),
+        lambda: opt.RMSProp(0.1),
+        lambda: opt.Adam(0.1),
+    ],
+    ids=lambda make: type(make()).__name__,
+)
+def test_a_gradient_whose_square_underflows_is_convergence_not_an_error(make):
+    # g² = 1e-340 is below the smallest float: it rounds to zero quietly (the tests raise
+    # on underflow), and the step stays finite and against the gradient.
+    theta = np.array([1.0, -1.0])
+    make().step([theta], [np.array([1e-170, -1e-170])])
+    assert np.all(np.isfinite(theta)) and theta[0] <= 1.0 and theta[1] >= -1.0

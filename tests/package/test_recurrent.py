@@ -5,6 +5,8 @@ differences; the forward passes and gradients of the RNN, GRU and LSTM are
 checked against torch.nn.RNN / GRU / LSTM given the same weights.
 """
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -297,3 +299,185 @@ def test_many_to_one_layers_end_in_a_dense_head():
 def test_a_recurrent_layer_reads_as_its_cell_and_sizes(cell):
     layer = Recurrent(cell(3, 5, np.random.default_rng(0)))
     assert repr(layer) == f"Recurrent({cell.__name__}(n_x=3, n_a=5))"
+
+
+# ---------------------------------------------------------------- float32, unrolled by hand
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_float32_bptt_is_the_float32_steps_unrolled(kind, return_sequences):
+    # eq-bptt written out with the cell's own steps, every array float32: a zero initial
+    # state, then backwards the gradient from the output at t plus the one from step t + 1.
+    # The layer must compute in float32 throughout, so it agrees bit for bit.
+    rng = np.random.default_rng(11)
+    T, n_x, n_a, m = 5, 3, 4, 2
+    cell = CELLS[kind](n_x, n_a, rng)
+    randomise(cell, rng)
+    for k in cell.params:
+        cell.params[k] = cell.params[k].astype(np.float32)
+        cell.grads[k] = cell.grads[k].astype(np.float32)
+    layer = Recurrent(cell, return_sequences=return_sequences)
+    X = rng.standard_normal((T, n_x, m)).astype(np.float32)
+    out = layer.forward(X)
+    G = rng.standard_normal(out.shape).astype(np.float32)
+    dX = layer.backward(G)
+    layer_grads = {k: v.copy() for k, v in cell.grads.items()}
+
+    state = tuple(np.zeros((n_a, m), dtype=np.float32) for _ in range(cell.n_states))
+    A, caches = [], []
+    for t in range(T):
+        *state, cache = cell.step_forward(X[t], *state)
+        A.append(state[0])
+        caches.append(cache)
+    np.testing.assert_array_equal(out, np.stack(A) if return_sequences else A[-1])
+    cell.zero_grads()
+    dstate = [np.zeros((n_a, m), dtype=np.float32) for _ in range(cell.n_states)]
+    dX_ref = [None] * T
+    for t in reversed(range(T)):
+        if return_sequences:
+            dstate[0] = dstate[0] + G[t]
+        elif t == T - 1:
+            dstate[0] = dstate[0] + G
+        *dstate, dX_ref[t] = cell.step_backward(*dstate, caches[t])
+        assert all(s.dtype == np.float32 for s in dstate)
+    assert dX.dtype == np.float32
+    np.testing.assert_array_equal(dX, np.stack(dX_ref))
+    for k, g in cell.grads.items():
+        assert layer_grads[k].dtype == np.float32
+        np.testing.assert_array_equal(layer_grads[k], g, err_msg=k)
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+def test_a_state_and_gradient_that_vanish_below_the_smallest_float_are_not_an_error(kind):
+    # One input at the first step, then zeros, through small weights: the hidden state and the
+    # gradient shrink geometrically and round to zero after a few hundred steps.  That is the
+    # vanishing gradient of a long sequence, not a floating-point error (the tests raise on
+    # underflow).
+    rng = np.random.default_rng(12)
+    T, m = 300, 2
+    cell = CELLS[kind](2, 3, rng)
+    for k, v in cell.params.items():
+        v[...] = 0.05 * rng.standard_normal(v.shape) if k.startswith("W") else 0.0
+    if kind == "lstm":
+        cell.params["b_f"][...] = -3.0  # forget quickly, so that the cell state vanishes too
+    if kind.startswith("gru"):
+        cell.params["b_u"][...] = 5.0  # take the new state, so that the old one is not kept
+    layer = Recurrent(cell, return_sequences=True)
+    X = np.zeros((T, 2, m))
+    X[0] = 1.0
+    A = layer.forward(X)
+    dA = np.zeros_like(A)
+    dA[-1] = 1.0
+    dX = layer.backward(dA)
+    assert np.all(np.isfinite(A)) and np.all(np.isfinite(dX))
+    assert np.max(np.abs(A[0])) > 1e-3 and np.max(np.abs(dX[-1])) > 1e-3
+    tiny = np.finfo(np.float64).tiny  # both fell below the smallest normal float on the way
+    assert np.max(np.abs(A[-1])) < tiny and np.max(np.abs(dX[0])) < tiny
+
+
+def test_recurrent_input_errors_name_the_shape_expected_and_what_came():
+    layer = Recurrent(RNNCell(3, 2, np.random.default_rng(0)))
+    for X, got in (
+        (np.zeros((5, 2, 4)), "(5, 2, 4)"),
+        (np.zeros((3, 4)), "(3, 4)"),
+        ([[[0.0]] * 3] * 2, "list"),
+        (np.zeros((2, 3, 4, 1)), "(2, 3, 4, 1)"),
+    ):
+        message = f"X: expected a sequence of shape (T, 3, m), got {got}."
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            layer.forward(X)
+    message = (
+        "X: expected dtype float64 (the cell's weights), got float32; "
+        "convert the data once with X.astype(np.float64)."
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        layer.forward(np.zeros((5, 3, 4), dtype=np.float32))
+
+
+def test_clipping_leaves_a_norm_exactly_at_the_limit_alone():
+    # ‖g‖ = 5 exactly: "at most max_norm" holds, nothing is rescaled, not even an array
+    # (here of integers) that could not be scaled in place.
+    grads = [np.array([3, 0]), np.array([[4]])]
+    assert clip_by_global_norm(grads, 5) == 5.0
+    np.testing.assert_array_equal(grads[0], [3, 0])
+    floats = [np.array([0.6]), np.array([0.8])]
+    assert clip_by_global_norm(floats, 1.0) == 1.0
+    np.testing.assert_array_equal(np.concatenate(floats), [0.6, 0.8])
+
+
+def test_many_to_one_builds_in_the_dtype_asked_for():
+    rng = np.random.default_rng(0)
+    layers = many_to_one(GRUCell(2, 4, rng, dtype=np.float32), 3, rng, dtype=np.float32)
+    assert all(p.dtype == np.float32 for layer in layers for p in layer.params.values())
+    Z = layers[1].forward(layers[0].forward(rng.standard_normal((5, 2, 7)).astype(np.float32)))
+    assert Z.shape == (3, 7) and Z.dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", sorted(CELLS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_cell_has_a_weight_and_a_bias_of_the_documented_shapes_per_gate(kind, dtype):
+    # Every weight (n_a, n_a + n_x), every bias (n_a, 1), gradients alike, all in the dtype asked.
+    n_x, n_a = 3, 5
+    make = {
+        "rnn": RNNCell,
+        "gru": GRUCell,
+        "gru_reset_after": lambda *a, **k: GRUCell(*a, reset_after=True, **k),
+        "lstm": LSTMCell,
+    }[kind]
+    cell = make(n_x, n_a, np.random.default_rng(0), dtype=dtype)
+    gates = {"rnn": "a", "gru": "ruc", "gru_reset_after": "ruc", "lstm": "fico"}[kind]
+    expected = {f"W_{g}": (n_a, n_a + n_x) for g in gates} | {f"b_{g}": (n_a, 1) for g in gates}
+    if kind == "gru_reset_after":
+        expected["b_ca"] = (n_a, 1)
+    assert {k: v.shape for k, v in cell.params.items()} == expected
+    assert {k: v.shape for k, v in cell.grads.items()} == expected
+    assert all(v.dtype == dtype for v in (*cell.params.values(), *cell.grads.values()))
+    assert all(not np.any(v) for v in cell.grads.values())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Recurrent.backward before any forward fails inside tuple unpacking (TypeError: cannot "
+    "unpack non-iterable NoneType object) instead of saying so, as Dense.backward does",
+)
+def test_backward_before_forward_says_so():
+    layer = Recurrent(RNNCell(2, 3, np.random.default_rng(0)))
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("cell", [RNNCell, GRUCell, LSTMCell])
+def test_weights_start_uniform_on_plus_minus_one_over_root_n_a_and_biases_at_zero(cell):
+    # U(−1/√n_a, 1/√n_a), the usual recurrent initialisation: with many weights drawn, they
+    # fill the whole interval and nothing outside it; biases start at 0 (the LSTM's forget
+    # gate at forget_bias, 1 by default).
+    n_x, n_a = 300, 4
+    made = cell(n_x, n_a, np.random.default_rng(0))
+    bound = 1 / np.sqrt(n_a)
+    for name, value in made.params.items():
+        if name.startswith("W"):
+            assert np.all(np.abs(value) <= bound), name
+            assert value.min() < -0.95 * bound and value.max() > 0.95 * bound, name
+            assert abs(value.mean()) < 0.05 * bound, name
+        else:
+            expected = 1.0 if name == "b_f" else 0.0
+            np.testing.assert_array_equal(value, np.full((n_a, 1), expected), err_msg=name)
+    if cell is LSTMCell:
+        lstm = LSTMCell(2, 3, np.random.default_rng(0), forget_bias=-0.5)
+        np.testing.assert_array_equal(lstm.params["b_f"], np.full((3, 1), -0.5))
+        np.testing.assert_array_equal(lstm.params["b_i"], np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("cell", [RNNCell, GRUCell, LSTMCell])
+def test_a_cell_refuses_sizes_that_are_not_positive_integers_and_a_seed_for_rng(cell):
+    rng = np.random.default_rng(0)
+    assert cell(np.int64(2), 1, rng).n_a == 1
+    for bad in (0, -1, 2.0, True, "3", None):
+        for name, args in (("n_x", (bad, 3)), ("n_a", (3, bad))):
+            message = f"{name}: expected a positive integer, got {bad!r}."
+            with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+                cell(*args, rng)
+    message = "rng: expected a numpy.random.Generator, got int."
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        cell(2, 3, 0)
