@@ -90,7 +90,7 @@ def test_a_survivor_is_explained_only_by_an_entry_naming_its_function_and_lines(
     assert "matches no surviving mutant any more: delete it" in out
 
 
-def test_the_score_counts_timeouts_as_killed_and_mutants_no_test_reaches_as_survivors(
+def test_the_score_counts_timeouts_as_killed_no_test_as_survived_and_leaves_out_unrun_ones(
     tmp_path, monkeypatch, capsys
 ):
     results = {
@@ -98,13 +98,16 @@ def test_the_score_counts_timeouts_as_killed_and_mutants_no_test_reaches_as_surv
         "ddl.metrics.x_f1__mutmut_2": "timeout",
         "ddl.metrics.x_f1__mutmut_3": "killed",
         "ddl.metrics.x_recall__mutmut_1": "no tests",
+        "ddl.metrics.x_recall__mutmut_2": "not checked",
     }
     fake_mutmut(monkeypatch, results, {"ddl.metrics.x_recall__mutmut_1": DIFF})
     write_equivalents(tmp_path, monkeypatch, "equivalent = []\n")
     assert mutation.report(mutation.read_results(), goal=0.7) == 1  # an unexplained survivor
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("ddl.metrics"))
-    assert row.split() == ["ddl.metrics", "4", "3", "0", "1", "0", "75.0%"]
+    # made, killed, survived, no test, equivalent, never run, and the score of those run
+    assert row.split() == ["ddl.metrics", "5", "3", "0", "1", "0", "1", "75.0%"]
+    assert "1 mutants were never run: the score covers the others only" in out
 
 
 def test_every_equivalent_in_the_repository_is_complete_and_unique():

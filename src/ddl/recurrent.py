@@ -279,6 +279,8 @@ class Recurrent:
         return A if self.return_sequences else A[-1]
 
     def backward(self, dA):
+        if self.cache is None:
+            raise RuntimeError("Recurrent.backward called before forward.")
         (T, n_x, m), caches = self.cache
         self.cell.zero_grads()
         dX = np.empty((T, n_x, m), dtype=dA.dtype)

@@ -436,14 +436,9 @@ def test_a_cell_has_a_weight_and_a_bias_of_the_documented_shapes_per_gate(kind, 
     assert all(not np.any(v) for v in cell.grads.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Recurrent.backward before any forward fails inside tuple unpacking (TypeError: cannot "
-    "unpack non-iterable NoneType object) instead of saying so, as Dense.backward does",
-)
 def test_backward_before_forward_says_so():
     layer = Recurrent(RNNCell(2, 3, np.random.default_rng(0)))
-    with pytest.raises(RuntimeError, match="before forward"):
+    with pytest.raises(RuntimeError, match=r"^Recurrent.backward called before forward.$"):
         layer.backward(np.zeros((3, 1)))
 
 
