@@ -117,7 +117,8 @@ def test_pooling_has_no_parameters_and_validates():
 @pytest.mark.parametrize(
     "layer",
     [MaxPool2D(2), MaxPool2D(3, stride=2), AvgPool2D(2, stride=1), AvgPool2D(3), Flatten()],
-    ids=repr,
+    # fixed names: the layers print as their address, which differs between pytest workers
+    ids=["max2", "max3-stride2", "avg2-stride1", "avg3", "flatten"],
 )
 @pytest.mark.parametrize("with_examples_axis", [False, True])
 def test_output_shape_is_the_shape_forward_gives_one_example(layer, with_examples_axis):
