@@ -31,9 +31,26 @@ from sphinx.application import Sphinx
 VIEWS_FILE = "ddl-views.json"
 
 
+def canonical(value: Any) -> Any:
+    """``value`` as JSON-able parts whose form does not depend on the order of sets or on
+    the type of a mapping's keys: a mapping becomes its sorted ``[repr(key), value]`` pairs
+    (Sphinx keys some domain data by tuples, which JSON rejects), a set its sorted items."""
+    if isinstance(value, dict):
+        return sorted(([repr(k), canonical(v)] for k, v in value.items()), key=lambda kv: kv[0])
+    if isinstance(value, (set, frozenset)):
+        items = [canonical(v) for v in value]
+        return sorted(items, key=lambda item: json.dumps(item, default=str, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
 def digest(value: Any) -> str:
-    """A digest of a value made of JSON-able parts (anything else by its ``str``)."""
-    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    """A digest of a value, in its :func:`canonical` form (anything not JSON-able by its
+    ``str``)."""
+    text = json.dumps(canonical(value), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -53,7 +70,7 @@ def file_digest(path: Path) -> str | None:
 
 # The parts of the domains' data a reference to another page can show: labels, titles, numbers.
 DOMAIN_KEYS = {
-    "std": ("labels", "anonlabels", "objects", "terms", "progoptions"),
+    "std": ("labels", "anonlabels", "objects", "progoptions"),
     "math": ("objects",),
     "py": ("objects", "modules"),
     "citation": ("citations",),
