@@ -37,8 +37,7 @@ def test_navigation_view_takes_the_std_domains_tuple_keys():
 
 
 def test_digest_does_not_depend_on_the_order_of_a_set_or_a_mapping():
-    words = ["dollarmath", "amsmath", "colon_fence", "deflist", "html_image", "substitution"]
-    assert rebuild.digest({"a": set(words), "b": 1}) == rebuild.digest(
-        {"b": 1, "a": set(words[::-1])}
-    )
+    # 8 and 16 fall in the same slot of a small set: the first inserted comes first.
+    assert list({8, 16}) != list({16, 8})
+    assert rebuild.digest({"a": {8, 16}, "b": 1}) == rebuild.digest({"b": 1, "a": {16, 8}})
     assert rebuild.digest({("term", "a"): 1}) != rebuild.digest({("term", "b"): 1})
