@@ -41,3 +41,55 @@ def test_digest_does_not_depend_on_the_order_of_a_set_or_a_mapping():
     assert list({8, 16}) != list({16, 8})
     assert rebuild.digest({"a": {8, 16}, "b": 1}) == rebuild.digest({"b": 1, "a": {16, 8}})
     assert rebuild.digest({("term", "a"): 1}) != rebuild.digest({("term", "b"): 1})
+
+
+def _app(tmp_path, *, warnings=0, keep_going=True, builder="html"):
+    doctrees = tmp_path / "doctrees"
+    doctrees.mkdir(exist_ok=True)
+    (doctrees / "environment.pickle").write_bytes(b"env")
+    return SimpleNamespace(
+        _warncount=warnings,
+        keep_going=keep_going,
+        warningiserror=False,
+        doctreedir=str(doctrees),
+        outdir=str(tmp_path / "html"),
+        srcdir=str(tmp_path),
+        builder=SimpleNamespace(name=builder, format="html"),
+        _ddl_views={"index": "view"},
+        _ddl_written=set(),
+    )
+
+
+def test_a_build_that_fails_on_warnings_keeps_no_record_and_is_read_again(tmp_path):
+    app = _app(tmp_path, warnings=2)  # -W --keep-going: no exception, exit status 1
+    assert rebuild.failed(app, None)
+    rebuild.on_build_finished(app, None)
+    doctrees = tmp_path / "doctrees"
+    assert not (doctrees / rebuild.VIEWS_FILE).exists()
+    assert not (doctrees / "environment.pickle").exists()  # every page is read again
+
+
+def test_a_build_that_passes_keeps_its_views_and_environment(tmp_path):
+    app = _app(tmp_path, warnings=2, keep_going=False)  # warnings without -W do not fail
+    assert not rebuild.failed(app, None)
+    rebuild.on_build_finished(app, None)
+    doctrees = tmp_path / "doctrees"
+    assert '"index": "view"' in (doctrees / rebuild.VIEWS_FILE).read_text(encoding="utf-8")
+    assert (doctrees / "environment.pickle").exists()
+
+
+def test_post_build_passes_do_not_run_or_record_after_a_failed_build(tmp_path, monkeypatch):
+    from ddl_site import icons, stylesheets
+
+    ran = []
+    monkeypatch.setattr(stylesheets, "trim_cached", lambda *a: ran.append("css") or ([], []))
+    monkeypatch.setattr(icons, "subset_site", lambda *a: ran.append("icons") or {})
+    app = _app(tmp_path, warnings=1)
+    app._ddl_written = {"index"}
+    stylesheets.on_build_finished(app, None)
+    icons.on_build_finished(app, None)
+    assert ran == []
+    app._warncount = 0
+    stylesheets.on_build_finished(app, None)
+    icons.on_build_finished(app, None)
+    assert ran == ["css", "icons"]

@@ -302,9 +302,31 @@ def remove_gone_files(app: Sphinx) -> None:
         record.write_text(json.dumps(now, indent=1), encoding="utf-8")
 
 
+def failed(app: Sphinx, exception: BaseException | None) -> bool:
+    """Whether the build fails: it raised, or it warned and warnings fail it (``-W``). With
+    ``-W --keep-going`` Sphinx goes on to the end and passes no exception to
+    ``build-finished``, then exits with status 1."""
+    if exception is not None:
+        return True
+    warned = getattr(app, "_warncount", 0)
+    strict = getattr(app, "keep_going", False) or getattr(app, "warningiserror", False)
+    return bool(warned and strict)
+
+
+def forget_failed_build(app: Sphinx) -> None:
+    """After a build that failed on warnings: Sphinx has saved its environment, so the next
+    build would not read the pages that warned again, and would pass. Remove it, as Sphinx
+    does after an error, so the next build reads every page again (and warns again)."""
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    (Path(app.doctreedir) / ENV_PICKLE_FILENAME).unlink(missing_ok=True)
+
+
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    if exception is None and failed(app, exception):
+        forget_failed_build(app)
     current = getattr(app, "_ddl_views", None)
-    if exception is not None or current is None:
+    if failed(app, exception) or current is None:
         return  # the pages this build may not have written are written by the next one
     if getattr(app.builder, "format", "") == "html" and written(app):
         remove_gone_files(app)
