@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from docutils import nodes
 
 from ddl_site import rebuild
@@ -93,3 +94,21 @@ def test_post_build_passes_do_not_run_or_record_after_a_failed_build(tmp_path, m
     stylesheets.on_build_finished(app, None)
     icons.on_build_finished(app, None)
     assert ran == ["css", "icons"]
+
+
+@pytest.mark.parametrize("builder", ["singlehtml", "dirhtml", "linkcheck", "latex"])
+def test_only_the_html_builder_records_its_pages(tmp_path, monkeypatch, builder):
+    from ddl_site import icons, stylesheets
+
+    ran = []
+    monkeypatch.setattr(stylesheets, "trim_cached", lambda *a: ran.append("css") or ([], []))
+    monkeypatch.setattr(icons, "subset_site", lambda *a: ran.append("icons") or {})
+    app = _app(tmp_path, builder=builder)
+    app._ddl_written = {"index"}
+    rebuild.on_build_finished(app, None)
+    stylesheets.on_build_finished(app, None)
+    icons.on_build_finished(app, None)
+    doctrees = tmp_path / "doctrees"
+    assert not (doctrees / rebuild.VIEWS_FILE).exists()
+    assert not (doctrees / "ddl-written.json").exists()
+    assert ran == []

@@ -160,7 +160,7 @@ def subset_site(
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     from . import rebuild
 
-    if rebuild.failed(app, exception) or app.builder.format != "html":
+    if rebuild.failed(app, exception) or not rebuild.records_pages(app):
         return  # what a failed build left is trimmed again by the next one
 
     pages = rebuild.written(app)

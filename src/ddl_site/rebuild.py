@@ -313,6 +313,13 @@ def failed(app: Sphinx, exception: BaseException | None) -> bool:
     return bool(warned and strict)
 
 
+def records_pages(app: Sphinx) -> bool:
+    """Whether this build's pages are what the records describe: those of the ``html``
+    builder. Another builder (``linkcheck``, ``latex``, ``singlehtml``...) shares the doctree
+    folder but writes other files, or none, elsewhere."""
+    return getattr(app.builder, "name", "") == "html"
+
+
 def forget_failed_build(app: Sphinx) -> None:
     """After a build that failed on warnings: Sphinx has saved its environment, so the next
     build would not read the pages that warned again, and would pass. Remove it, as Sphinx
@@ -328,7 +335,9 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     current = getattr(app, "_ddl_views", None)
     if failed(app, exception) or current is None:
         return  # the pages this build may not have written are written by the next one
-    if getattr(app.builder, "format", "") == "html" and written(app):
+    if not records_pages(app):
+        return
+    if written(app):
         remove_gone_files(app)
     path = _views_path(app)
     if _read_views(app) != current:
