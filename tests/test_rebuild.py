@@ -11,6 +11,7 @@ figure) at build time.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -32,8 +33,14 @@ DOCS = {"book/index", "book/first", "book/second", "book/third", "book/equations
 GENERATED = {"book/first.png", "book/.lead-images.json"}
 
 
+SEEDS = itertools.count(1)
+
+
 class Rebuild:
-    """One build of the book in ``source`` into ``output``, and what its log says it did."""
+    """One build of the book in ``source`` into ``output``, and what its log says it did.
+
+    Each build has its own ``PYTHONHASHSEED``, as builds run by hand do: what is kept from one
+    build to the next must not depend on the order of a set."""
 
     def __init__(self, source: Path, output: Path) -> None:
         command = [
@@ -50,7 +57,7 @@ class Rebuild:
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(paths),
-            "PYTHONHASHSEED": "0",
+            "PYTHONHASHSEED": str(next(SEEDS)),
             "NO_COLOR": "1",
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",

@@ -20,6 +20,7 @@ icon subsetting) which pages this build wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -44,6 +45,11 @@ def canonical(value: Any) -> Any:
         return [canonical(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return [type(value).__qualname__, canonical(fields)]
+    if callable(value) and hasattr(value, "__qualname__"):  # not its address
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
     return str(value)
 
 
