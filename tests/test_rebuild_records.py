@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -112,3 +114,57 @@ def test_only_the_html_builder_records_its_pages(tmp_path, monkeypatch, builder)
     assert not (doctrees / rebuild.VIEWS_FILE).exists()
     assert not (doctrees / "ddl-written.json").exists()
     assert ran == []
+
+
+def _site(tmp_path, config_hash="c1"):
+    templates = tmp_path / "templates"
+    templates.mkdir(exist_ok=True)
+    if not (templates / "page.html").exists():
+        (templates / "page.html").write_text("{{ body }}", encoding="utf-8")
+    post = SimpleNamespace(
+        path="book/index.md",
+        title="Loss",
+        date=datetime(2020, 1, 1, 10),
+        series=None,
+        part=None,
+        image=None,
+        caption=None,
+        excerpt="",
+        redirect_from=[],
+        comments=False,
+        tags=["basics"],
+    )
+    env = _env()
+    env.ddl_posts = {"index": post}
+    env.ddl_index_docs = set()
+    env.images = {}
+    app = _app(tmp_path)
+    app.builder.build_info = SimpleNamespace(config_hash=config_hash, tags_hash="t")
+    app.builder.templates = SimpleNamespace(pathchain=[str(templates)])
+    return app, env
+
+
+def test_tag_pages_follow_the_configuration_and_the_templates(tmp_path):
+    app, env = _site(tmp_path)
+    before = rebuild.views(app, env)
+    tag = rebuild.tag_page("basics")
+    assert tag in before
+    assert rebuild.views(app, env)[tag] == before[tag]
+    app, env = _site(tmp_path, config_hash="c2")  # a setting of _config.yml changed
+    assert rebuild.views(app, env)[tag] != before[tag]
+    app, env = _site(tmp_path)
+    (tmp_path / "templates" / "page.html").write_text("<main>{{ body }}</main>", "utf-8")
+    assert rebuild.views(app, env)[tag] != before[tag]
+
+
+def test_tag_pages_follow_the_site_code(tmp_path, monkeypatch):
+    app, env = _site(tmp_path)
+    tag = rebuild.tag_page("basics")
+    before = rebuild.views(app, env)[tag]
+    digests = {}
+    real = rebuild.file_digest
+    monkeypatch.setattr(
+        rebuild, "file_digest", lambda path: digests.get(Path(path).name) or real(path)
+    )
+    digests["blog_index.py"] = "edited"
+    assert rebuild.views(app, env)[tag] != before

@@ -122,11 +122,36 @@ def navigation_view(env) -> str:
     )
 
 
+def site_view(app: Sphinx) -> str:
+    """What every page is written with besides the documents: the configuration (Sphinx's
+    build info: the digest of the configuration and of the tags), the templates (those of the
+    site and of the theme, as Sphinx follows them) and this package's code. When one changes,
+    Sphinx writes every document again; the tag pages, which are not documents, follow it."""
+    info = getattr(app.builder, "build_info", None)
+    folders = getattr(getattr(app.builder, "templates", None), "pathchain", None) or []
+    templates = []
+    for number, folder in enumerate(folders):
+        root = Path(folder)
+        for path in sorted(root.rglob("*.html")) if root.is_dir() else []:
+            templates.append((number, path.relative_to(root).as_posix(), file_digest(path)))
+    here = Path(__file__).parent
+    code = sorted(p.name for p in [*here.glob("*.py"), *here.glob("*.cjs")])
+    return digest(
+        [
+            getattr(info, "config_hash", None),
+            getattr(info, "tags_hash", None),
+            templates,
+            code_digest(*code),
+        ]
+    )
+
+
 def views(app: Sphinx, env) -> dict[str, str]:
-    """For every page, a digest of what it shows from other pages."""
+    """For every page, a digest of what it shows from other pages and of what it is written
+    with (:func:`site_view`)."""
     posts = getattr(env, "ddl_posts", {})
     index_docs = getattr(env, "ddl_index_docs", set())
-    nav = navigation_view(env)
+    nav = digest([navigation_view(env), site_view(app)])
     srcdir = Path(app.srcdir)
     series: dict[str, list] = {}
     for docname, post in sorted(posts.items()):
