@@ -168,3 +168,55 @@ def test_tag_pages_follow_the_site_code(tmp_path, monkeypatch):
     )
     digests["blog_index.py"] = "edited"
     assert rebuild.views(app, env)[tag] != before
+
+
+POST = """\
+---
+title: A post
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+
+# A post
+
+```{code-cell} ipython3
+import ddl
+print(ddl.__version__)
+```
+"""
+
+
+def test_notebooks_of_pages_not_written_follow_the_package(tmp_path):
+    from ddl_site import notebooks, wheel
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "post.md").write_text(POST, encoding="utf-8")
+    package = tmp_path / "src" / "ddl"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('__version__ = "1.0"\n', encoding="utf-8")
+    app = _app(tmp_path)
+    app.env = SimpleNamespace(
+        found_docs={"book/post"}, doc2path=lambda d: str(tmp_path / f"{d}.md")
+    )
+    app.config = SimpleNamespace(ddl_package_dir="src/ddl", html_baseurl="https://example.org/")
+    target = tmp_path / "html" / "_sources" / "book" / "post.ipynb"
+
+    def pinned() -> str:
+        return wheel.describe(package).version
+
+    notebooks._write_others(app, None)  # the first build: every notebook
+    first = pinned()
+    assert first in target.read_text(encoding="utf-8")
+
+    (package / "__init__.py").write_text('__version__ = "1.0"\nX = 1\n', encoding="utf-8")
+    assert pinned() != first
+    notebooks._write_others(app, None)  # the page was not written; its notebook is
+    text = target.read_text(encoding="utf-8")
+    assert pinned() in text and first not in text
+
+    app._ddl_written = {"book/post"}  # written with its page: left as the page wrote it
+    target.write_text("as written with the page", encoding="utf-8")
+    (package / "__init__.py").write_text('__version__ = "1.0"\nX = 2\n', encoding="utf-8")
+    notebooks._write_others(app, None)
+    assert target.read_text(encoding="utf-8") == "as written with the page"
