@@ -3,19 +3,34 @@
 Sphinx re-reads a page when its own file (or a file it noted as a dependency) changed, and
 writes the pages it re-read. What a page shows from *other* pages it does not follow: the
 navigation (every page's title, in the table of contents' order), a post's series box (the
-titles, parts and dates of the other parts), the blog index (every post's title, date,
-excerpt, tags and lead image), equation numbers and labels it refers to. This module keeps,
-for every page, a digest of what it shows from elsewhere (its *view*); once the changed pages
-are read (``env-get-updated``), every page whose view changed is written again, from its
-pickled doctree, without being read. So an edit to one post's prose reads and writes that post
-alone (and the root page, which Sphinx always writes); a new title writes every page.
+parts' numbers and titles), the blog index (every post's title, date, excerpt, tags and lead
+image), equation numbers and labels it refers to. This module keeps, for every page, a digest
+of what it shows from elsewhere and of what it is written with (the configuration, the
+templates, this package's code): its *view*. Once the changed pages are read
+(``env-get-updated``), every page whose view changed is written again, from its pickled
+doctree, without being read. So an edit to one post's prose reads and writes that post alone
+(and the root page, which Sphinx always writes); a new title writes every page. The tag pages,
+which are not documents, are written only when their view changed (:func:`is_current`).
 
-The views of the pages as last written are kept in ``<doctrees>/ddl-views.json``, saved only
-after a build that finished without an error: after a failed build, the pages it may not have
-written are written by the next one.
+The views of the pages as last written are kept in ``<doctrees>/ddl-views.json``. They, and
+the other records of what was written, are saved only by the ``html`` builder and only after a
+build that did not fail (:func:`failed`: an error, or a warning under ``-W``). A build that
+fails on warnings under ``--keep-going`` also removes Sphinx's saved environment, so the next
+build reads every page again and warns again.
+
+What a rebuild writes must be what a clean build writes; besides the views this module:
+
+* completes the sitemap (:func:`complete_sitemap`: sphinx-sitemap lists only the pages
+  written by the build);
+* prunes the search index of words no page has any more (:func:`prune_search_index`);
+* removes the figures and redirect pages earlier builds wrote that no page makes any more,
+  recorded in ``<doctrees>/ddl-written.json`` (:func:`remove_gone_files`);
+* gives the other modules :func:`write_if_changed` (an unchanged file keeps its time) and
+  :func:`code_digest` (what is kept between builds is kept with the digest of the code that
+  computed it).
 
 :func:`written` tells the passes that run after the pages are written (stylesheet trimming,
-icon subsetting) which pages this build wrote.
+icon subsetting, the notebooks of pages not written) which pages this build wrote.
 """
 
 from __future__ import annotations
