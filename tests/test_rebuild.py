@@ -198,3 +198,14 @@ def test_rebuilds_after_edits_read_only_what_changed_and_equal_a_clean_build(tmp
     found = differences(tree(revert.build.html), tree(clean.html))
     assert not found, "\n".join(found[:20])
     assert len(tree(clean.html)) > 50  # the whole site was compared
+
+    # A warning fails the build (-W --keep-going: Sphinx goes on, then exits 1). The next
+    # build reads that post again and fails again: nothing of the failed build was kept.
+    edit(posts / "second.md", "## More\n", "(twice)=\n## More\n\n(twice)=\n### Again\n")
+    warned = Rebuild(source, output)
+    assert warned.build.returncode == 1, warned.build.log[-4000:]
+    assert 'Duplicate explicit target name: "twice"' in warned.build.log
+    again = Rebuild(source, output)
+    assert again.build.returncode == 1, again.build.log[-4000:]
+    assert "book/second" in again.read
+    assert 'Duplicate explicit target name: "twice"' in again.build.log
