@@ -115,7 +115,7 @@ class Step:
 def build(site: Path, label: str, extra: Path | None = None) -> Step:
     """Build the copy with the README's command; time it and read its log."""
     path = os.pathsep.join(str(p) for p in (site / "src", extra) if p)
-    env = {**os.environ, "PYTHONPATH": path, "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+    env = {**os.environ, "PYTHONPATH": path, "NO_COLOR": "1"}
     command = [str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going", "."]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()

@@ -555,3 +555,31 @@ def test_what_the_kernels_loaded_decides_what_re_executes(tmp_path, monkeypatch)
     assert build.returncode == 0, build.log[-5000:]
     assert executed == ["reads"] and reasons == {"reads": "posts/data.txt changed"}
     assert build.outputs("posts/reads") == ["second"]
+
+
+def test_the_reading_settings_do_not_depend_on_the_hash_seed():
+    """The key of the posts read as notebooks is the same in every build: the MyST settings
+    hold sets, whose order changes with ``PYTHONHASHSEED``."""
+    script = (
+        "from myst_parser.config.main import MdParserConfig\n"
+        "from myst_nb.core.config import NbParserConfig\n"
+        "from ddl_site.execution import reading_settings\n"
+        "extensions = {'amsmath', 'colon_fence', 'deflist', 'dollarmath', 'html_image',\n"
+        "              'linkify', 'replacements', 'smartquotes', 'substitution', 'tasklist'}\n"
+        "myst = MdParserConfig(enable_extensions=extensions, fence_as_directive={'a', 'b'})\n"
+        "print(list(extensions))\n"
+        "print(reading_settings(myst, NbParserConfig(), '1.0'))\n"
+    )
+    src = str(Path(__file__).parents[1] / "src")
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": src},
+        ).stdout.splitlines()
+        for seed in range(1, 6)
+    ]
+    assert len({order for order, _ in outputs}) > 1  # the sets were in different orders
+    assert len({key for _, key in outputs}) == 1

@@ -11,6 +11,7 @@ figure) at build time.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -32,8 +33,14 @@ DOCS = {"book/index", "book/first", "book/second", "book/third", "book/equations
 GENERATED = {"book/first.png", "book/.lead-images.json"}
 
 
+SEEDS = itertools.count(1)
+
+
 class Rebuild:
-    """One build of the book in ``source`` into ``output``, and what its log says it did."""
+    """One build of the book in ``source`` into ``output``, and what its log says it did.
+
+    Each build has its own ``PYTHONHASHSEED``, as builds run by hand do: what is kept from one
+    build to the next must not depend on the order of a set."""
 
     def __init__(self, source: Path, output: Path) -> None:
         command = [
@@ -50,7 +57,7 @@ class Rebuild:
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(paths),
-            "PYTHONHASHSEED": "0",
+            "PYTHONHASHSEED": str(next(SEEDS)),
             "NO_COLOR": "1",
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
@@ -191,3 +198,14 @@ def test_rebuilds_after_edits_read_only_what_changed_and_equal_a_clean_build(tmp
     found = differences(tree(revert.build.html), tree(clean.html))
     assert not found, "\n".join(found[:20])
     assert len(tree(clean.html)) > 50  # the whole site was compared
+
+    # A warning fails the build (-W --keep-going: Sphinx goes on, then exits 1). The next
+    # build reads that post again and fails again: nothing of the failed build was kept.
+    edit(posts / "second.md", "## More\n", "(twice)=\n## More\n\n(twice)=\n### Again\n")
+    warned = Rebuild(source, output)
+    assert warned.build.returncode == 1, warned.build.log[-4000:]
+    assert 'Duplicate explicit target name: "twice"' in warned.build.log
+    again = Rebuild(source, output)
+    assert again.build.returncode == 1, again.build.log[-4000:]
+    assert "book/second" in again.read
+    assert 'Duplicate explicit target name: "twice"' in again.build.log

@@ -302,3 +302,11 @@ def test_repository_installs_from_git_at_a_commit(tmp_path):
     ).stdout
     assert (target / "ddl" / "layers.py").read_bytes() == committed
     assert (target / "ddl" / "notebook.py").is_file()
+
+
+def test_readme_live_preview_writes_to_its_own_folder():
+    """The preview keeps its own doctrees: in `_build/html` it would leave pages that the
+    records of `jupyter-book build` (kept with its doctrees) take for their own."""
+    preview = [c for c in readme_commands() if "sphinx-autobuild" in c]
+    assert len(preview) == 1
+    assert re.search(r"sphinx-autobuild \. _build/preview\b", preview[0]), preview[0]

@@ -732,6 +732,18 @@ def _read_notebook(path: Path, text: str, env, cache) -> _Reading | None:
     return _Reading(kernel, cells, hashkey)
 
 
+def reading_settings(myst_config, nb_config, cache_version: str) -> str:
+    """A digest of the settings posts are read as notebooks with: the same from one build to
+    the next whatever the order of the sets in them (which changes with ``PYTHONHASHSEED``)."""
+    import myst_nb
+
+    from .rebuild import code_digest, digest
+
+    return digest(
+        [myst_config, nb_config, cache_version, myst_nb.__version__, code_digest("execution.py")]
+    )
+
+
 def _executed_notebooks(app, env, cache) -> dict[str, tuple[_Post, _Reading]]:
     """The posts myst-nb executes through the cache, read as notebooks, by docname.
 
@@ -742,21 +754,7 @@ def _executed_notebooks(app, env, cache) -> dict[str, tuple[_Post, _Reading]]:
     nb_config = env.mystnb_config
     root = Path(app.srcdir)
     readings = Path(nb_config.execution_cache_path) / READINGS
-    import myst_nb
-
-    from .rebuild import code_digest
-
-    settings = hashlib.sha256(
-        repr(
-            (
-                env.myst_config,
-                nb_config,
-                jupyter_cache.__version__,
-                myst_nb.__version__,
-                code_digest("execution.py"),
-            )
-        ).encode()
-    ).hexdigest()
+    settings = reading_settings(env.myst_config, nb_config, jupyter_cache.__version__)
     try:
         kept = json.loads(readings.read_text(encoding="utf-8"))
         kept = dict(kept["posts"]) if kept.get("settings") == settings else {}

@@ -158,9 +158,10 @@ def subset_site(
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
     from . import rebuild
+
+    if rebuild.failed(app, exception) or not rebuild.records_pages(app):
+        return  # what a failed build left is trimmed again by the next one
 
     pages = rebuild.written(app)
     if not pages:

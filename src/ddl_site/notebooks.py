@@ -259,9 +259,64 @@ def _write(app: Sphinx, pagename: str, templatename: str, context: dict, doctree
         )
 
 
+#: What the notebooks in ``_sources/`` were last written with, in the doctree folder.
+RECORD_FILE = "ddl-notebooks.json"
+
+
+def notebooks_key(package_dir: Path, baseurl: str | None) -> str:
+    """A digest of what a post's notebook pins besides the post itself: the wheel's version
+    (a digest of the package's files), the installed distributions (their versions), the site's
+    address and the code that writes notebooks."""
+    from .execution import installed_distributions
+    from .rebuild import code_digest, digest
+
+    has_package = (package_dir / "__init__.py").is_file()
+    version = wheels.describe(package_dir).version if has_package else None
+    return digest(
+        [
+            version,
+            sorted(installed_distributions()),
+            site_url(baseurl),
+            code_digest("notebooks.py", "wheel.py", "execution.py"),
+        ]
+    )
+
+
+def _write_others(app: Sphinx, exception) -> None:
+    """The notebooks of the posts whose pages this build did not write, when what they pin
+    changed (an edit to the package re-executes only the posts that import what changed, and
+    its wheel replaces the old one, which every notebook names): each written if changed."""
+    from . import rebuild
+
+    if rebuild.failed(app, exception) or not rebuild.records_pages(app):
+        return
+    package_dir = Path(app.srcdir) / app.config.ddl_package_dir
+    key = notebooks_key(package_dir, app.config.html_baseurl)
+    record = Path(app.doctreedir) / RECORD_FILE
+    try:
+        kept = record.read_text(encoding="utf-8")
+    except OSError:
+        kept = None
+    sources = Path(app.outdir) / "_sources"
+    written = rebuild.written(app)
+    posts = [d for d in sorted(app.env.found_docs) if is_notebook_post(Path(app.env.doc2path(d)))]
+    for docname in posts:
+        target = sources / f"{docname}.ipynb"
+        if docname in written or (kept == key and target.is_file()):
+            continue
+        if not wheels.PROVIDED_FILE:
+            wheels.PROVIDED_FILE.append(Path(app.doctreedir) / "ddl-distributions.json")
+        source = Path(app.env.doc2path(docname))
+        write_if_changed(
+            target, notebook_text(source, docname, package_dir, app.config.html_baseurl)
+        )
+    write_if_changed(record, key)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     if "ddl_package_dir" not in app.config.values:
         app.add_config_value("ddl_package_dir", "src/ddl", "env", types=[str])
     app.connect("html-page-context", _announce, priority=400)
     app.connect("html-page-context", _write, priority=502)
+    app.connect("build-finished", _write_others)
     return {}

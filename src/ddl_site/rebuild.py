@@ -3,23 +3,39 @@
 Sphinx re-reads a page when its own file (or a file it noted as a dependency) changed, and
 writes the pages it re-read. What a page shows from *other* pages it does not follow: the
 navigation (every page's title, in the table of contents' order), a post's series box (the
-titles, parts and dates of the other parts), the blog index (every post's title, date,
-excerpt, tags and lead image), equation numbers and labels it refers to. This module keeps,
-for every page, a digest of what it shows from elsewhere (its *view*); once the changed pages
-are read (``env-get-updated``), every page whose view changed is written again, from its
-pickled doctree, without being read. So an edit to one post's prose reads and writes that post
-alone (and the root page, which Sphinx always writes); a new title writes every page.
+parts' numbers and titles), the blog index (every post's title, date, excerpt, tags and lead
+image), equation numbers and labels it refers to. This module keeps, for every page, a digest
+of what it shows from elsewhere and of what it is written with (the configuration, the
+templates, this package's code): its *view*. Once the changed pages are read
+(``env-get-updated``), every page whose view changed is written again, from its pickled
+doctree, without being read. So an edit to one post's prose reads and writes that post alone
+(and the root page, which Sphinx always writes); a new title writes every page. The tag pages,
+which are not documents, are written only when their view changed (:func:`is_current`).
 
-The views of the pages as last written are kept in ``<doctrees>/ddl-views.json``, saved only
-after a build that finished without an error: after a failed build, the pages it may not have
-written are written by the next one.
+The views of the pages as last written are kept in ``<doctrees>/ddl-views.json``. They, and
+the other records of what was written, are saved only by the ``html`` builder and only after a
+build that did not fail (:func:`failed`: an error, or a warning under ``-W``). A build that
+fails on warnings under ``--keep-going`` also removes Sphinx's saved environment, so the next
+build reads every page again and warns again.
+
+What a rebuild writes must be what a clean build writes; besides the views this module:
+
+* completes the sitemap (:func:`complete_sitemap`: sphinx-sitemap lists only the pages
+  written by the build);
+* prunes the search index of words no page has any more (:func:`prune_search_index`);
+* removes the figures and redirect pages earlier builds wrote that no page makes any more,
+  recorded in ``<doctrees>/ddl-written.json`` (:func:`remove_gone_files`);
+* gives the other modules :func:`write_if_changed` (an unchanged file keeps its time) and
+  :func:`code_digest` (what is kept between builds is kept with the digest of the code that
+  computed it).
 
 :func:`written` tells the passes that run after the pages are written (stylesheet trimming,
-icon subsetting) which pages this build wrote.
+icon subsetting, the notebooks of pages not written) which pages this build wrote.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -31,9 +47,31 @@ from sphinx.application import Sphinx
 VIEWS_FILE = "ddl-views.json"
 
 
+def canonical(value: Any) -> Any:
+    """``value`` as JSON-able parts whose form does not depend on the order of sets or on
+    the type of a mapping's keys: a mapping becomes its sorted ``[repr(key), value]`` pairs
+    (Sphinx keys some domain data by tuples, which JSON rejects), a set its sorted items."""
+    if isinstance(value, dict):
+        return sorted(([repr(k), canonical(v)] for k, v in value.items()), key=lambda kv: kv[0])
+    if isinstance(value, (set, frozenset)):
+        items = [canonical(v) for v in value]
+        return sorted(items, key=lambda item: json.dumps(item, default=str, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return [type(value).__qualname__, canonical(fields)]
+    if callable(value) and hasattr(value, "__qualname__"):  # not its address
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return str(value)
+
+
 def digest(value: Any) -> str:
-    """A digest of a value made of JSON-able parts (anything else by its ``str``)."""
-    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    """A digest of a value, in its :func:`canonical` form (anything not JSON-able by its
+    ``str``)."""
+    text = json.dumps(canonical(value), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -53,7 +91,7 @@ def file_digest(path: Path) -> str | None:
 
 # The parts of the domains' data a reference to another page can show: labels, titles, numbers.
 DOMAIN_KEYS = {
-    "std": ("labels", "anonlabels", "objects", "terms", "progoptions"),
+    "std": ("labels", "anonlabels", "objects", "progoptions"),
     "math": ("objects",),
     "py": ("objects", "modules"),
     "citation": ("citations",),
@@ -99,11 +137,36 @@ def navigation_view(env) -> str:
     )
 
 
+def site_view(app: Sphinx) -> str:
+    """What every page is written with besides the documents: the configuration (Sphinx's
+    build info: the digest of the configuration and of the tags), the templates (those of the
+    site and of the theme, as Sphinx follows them) and this package's code. When one changes,
+    Sphinx writes every document again; the tag pages, which are not documents, follow it."""
+    info = getattr(app.builder, "build_info", None)
+    folders = getattr(getattr(app.builder, "templates", None), "pathchain", None) or []
+    templates = []
+    for number, folder in enumerate(folders):
+        root = Path(folder)
+        for path in sorted(root.rglob("*.html")) if root.is_dir() else []:
+            templates.append((number, path.relative_to(root).as_posix(), file_digest(path)))
+    here = Path(__file__).parent
+    code = sorted(p.name for p in [*here.glob("*.py"), *here.glob("*.cjs")])
+    return digest(
+        [
+            getattr(info, "config_hash", None),
+            getattr(info, "tags_hash", None),
+            templates,
+            code_digest(*code),
+        ]
+    )
+
+
 def views(app: Sphinx, env) -> dict[str, str]:
-    """For every page, a digest of what it shows from other pages."""
+    """For every page, a digest of what it shows from other pages and of what it is written
+    with (:func:`site_view`)."""
     posts = getattr(env, "ddl_posts", {})
     index_docs = getattr(env, "ddl_index_docs", set())
-    nav = navigation_view(env)
+    nav = digest([navigation_view(env), site_view(app)])
     srcdir = Path(app.srcdir)
     series: dict[str, list] = {}
     for docname, post in sorted(posts.items()):
@@ -285,11 +348,42 @@ def remove_gone_files(app: Sphinx) -> None:
         record.write_text(json.dumps(now, indent=1), encoding="utf-8")
 
 
+def failed(app: Sphinx, exception: BaseException | None) -> bool:
+    """Whether the build fails: it raised, or it warned and warnings fail it (``-W``). With
+    ``-W --keep-going`` Sphinx goes on to the end and passes no exception to
+    ``build-finished``, then exits with status 1."""
+    if exception is not None:
+        return True
+    warned = getattr(app, "_warncount", 0)
+    strict = getattr(app, "keep_going", False) or getattr(app, "warningiserror", False)
+    return bool(warned and strict)
+
+
+def records_pages(app: Sphinx) -> bool:
+    """Whether this build's pages are what the records describe: those of the ``html``
+    builder. Another builder (``linkcheck``, ``latex``, ``singlehtml``...) shares the doctree
+    folder but writes other files, or none, elsewhere."""
+    return getattr(app.builder, "name", "") == "html"
+
+
+def forget_failed_build(app: Sphinx) -> None:
+    """After a build that failed on warnings: Sphinx has saved its environment, so the next
+    build would not read the pages that warned again, and would pass. Remove it, as Sphinx
+    does after an error, so the next build reads every page again (and warns again)."""
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    (Path(app.doctreedir) / ENV_PICKLE_FILENAME).unlink(missing_ok=True)
+
+
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    if exception is None and failed(app, exception):
+        forget_failed_build(app)
     current = getattr(app, "_ddl_views", None)
-    if exception is not None or current is None:
+    if failed(app, exception) or current is None:
         return  # the pages this build may not have written are written by the next one
-    if getattr(app.builder, "format", "") == "html" and written(app):
+    if not records_pages(app):
+        return
+    if written(app):
         remove_gone_files(app)
     path = _views_path(app)
     if _read_views(app) != current:

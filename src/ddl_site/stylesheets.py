@@ -193,8 +193,8 @@ def trim_cached(outdir: Path, doctreedir: Path, fresh: set[str]) -> tuple[list[P
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
+    if rebuild.failed(app, exception) or not rebuild.records_pages(app):
+        return  # what a failed build left is trimmed again by the next one
     outdir = Path(app.outdir)
     pages = rebuild.written(app)
     store = postbuild.Store(app.doctreedir, "stylesheets")
