@@ -31,9 +31,9 @@ class Build:
         return [div.get_text().strip() for div in soup.select("div.cell_output")]
 
 
-def build_book(source: Path, output: Path) -> Build:
-    """Build the book in ``source`` into ``output/_build`` with warnings as errors."""
-    command = [
+def build_command(source: Path, output: Path) -> list[str]:
+    """README's build command for the book in ``source``, into ``output/_build``."""
+    return [
         str(JUPYTER_BOOK),
         "build",
         "-W",
@@ -43,6 +43,11 @@ def build_book(source: Path, output: Path) -> Build:
         str(output),
         str(source),
     ]
+
+
+def build_book(source: Path, output: Path) -> Build:
+    """Build the book in ``source`` into ``output/_build`` with warnings as errors."""
+    command = build_command(source, output)
     # One BLAS thread per kernel: pytest-xdist already keeps both cores busy, and
     # oversubscribed BLAS threads make numpy-heavy cells many times slower.
     threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from sitebuild import JUPYTER_BOOK, REPO, Build
+from sitebuild import REPO, Build, build_command
 
 ROOT = Path(__file__).parent / "roots" / "test-rebuild"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -43,16 +43,7 @@ class Rebuild:
     build to the next must not depend on the order of a set."""
 
     def __init__(self, source: Path, output: Path) -> None:
-        command = [
-            str(JUPYTER_BOOK),
-            "build",
-            "-W",
-            "-n",
-            "--keep-going",
-            "--path-output",
-            str(output),
-            str(source),
-        ]
+        command = build_command(source, output)
         paths = [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
         env = {
             **os.environ,
