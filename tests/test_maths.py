@@ -3,6 +3,8 @@ and a TeX error fails the build naming the file and the equation."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -50,8 +52,12 @@ def test_maths_is_typeset_at_build_time_with_numbers_and_references(make_book):
     reference = soup.select_one('a.reference[href="#equation-eq-sigmoid"]')
     assert reference is not None and reference.get_text() == "(1)"
     # Styles and only WOFF2 fonts are served from the site itself.
-    css = soup.select_one('link[href$="katex/katex.min.css"]')
+    # linked with its digest (?v=...), as every build writes it, so a changed file is fetched anew
+    css = soup.select_one('link[href*="katex/katex.min.css"]')
     assert css is not None
+    assert re.fullmatch(r"(\.\./)*_static/katex/katex\.min\.css\?v=[0-9a-f]+", css["href"]), css[
+        "href"
+    ]
     static = build.html / "_static" / "katex"
     assert (static / "katex.min.css").is_file()
     fonts = sorted(p.suffix for p in (static / "fonts").iterdir())
