@@ -396,3 +396,14 @@ def test_every_metric_refuses_bad_labels_with_a_message(y_true, y_pred, message)
         with pytest.raises(ValueError) as error:
             metric(y_true, y_pred)
         assert str(error.value) == message
+
+
+def test_a_feature_whose_spread_underflows_to_zero_is_scaled_by_one_not_divided_by_zero():
+    # Two distinct subnormal values: their variance underflows to exactly 0 in float64.
+    X = np.array([[0.0, 5e-324], [1.0, 3.0]])
+    with np.errstate(under="ignore"):
+        s = data.Standardiser().fit(X)
+        scaled = s.transform(X)
+    assert s.std[0, 0] == 1.0
+    assert np.all(np.isfinite(scaled))
+    np.testing.assert_allclose(scaled[1], [-1.0, 1.0])
