@@ -272,3 +272,10 @@ def test_dense_defaults_are_identity_and_he():
     with pytest.raises(TypeError) as info:
         Dense(3, 2)  # He needs a generator, and none was given
     assert str(info.value).endswith("got NoneType.")
+
+
+def test_dense_backward_before_forward_says_so():
+    layer = Dense(2, 3, "relu", "he", np.random.default_rng(0))
+    with pytest.raises(RuntimeError) as error:
+        layer.backward(np.zeros((3, 1)))
+    assert str(error.value) == "Dense.backward called before forward."
