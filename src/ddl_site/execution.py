@@ -817,6 +817,17 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
     modules = find_modules(packages)
     graph = import_graph(modules)
     environment: dict[str, str] | None = None  # for untraced posts only: computed if needed
+
+    def coarse_environment() -> dict[str, str]:
+        nonlocal environment
+        if environment is None:
+            environment = environment_fingerprint(
+                [root / f for f in app.config.ddl_execution_requirements],
+                installed=installed,
+                root=root,
+            )
+        return environment
+
     hashes: dict[str, str] = {}
     versions: dict[str, str] = {}
     records = _records(cache)
@@ -835,13 +846,7 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
                 before, hashkey, root, post.static, installed, hashes, versions
             )
         else:
-            if environment is None:
-                environment = environment_fingerprint(
-                    [root / f for f in app.config.ddl_execution_requirements],
-                    installed=installed,
-                    root=root,
-                )
-            post.fingerprint = Fingerprint(hashkey, dict(post.static), environment)
+            post.fingerprint = Fingerprint(hashkey, dict(post.static), coarse_environment())
         post.trace = trace_file(cache_path, docname)
         state.posts[docname] = post
         # This post's outputs in the cache: by the hash of its code, or made from its file.
@@ -859,13 +864,7 @@ def _on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
             cache.remove_cache(record.pk)
         records = [r for r in records if r not in mine]
         state.stale[docname] = reason
-        if environment is None:
-            environment = environment_fingerprint(
-                [root / f for f in app.config.ddl_execution_requirements],
-                installed=installed,
-                root=root,
-            )
-        post.fallback = Fingerprint(hashkey, dict(post.static), environment)
+        post.fallback = Fingerprint(hashkey, dict(post.static), coarse_environment())
         post.trace.unlink(missing_ok=True)
     if state.stale:
         _prepare_traced_kernels(state, {state.posts[d].kernel for d in state.stale})
