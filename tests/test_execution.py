@@ -315,7 +315,8 @@ TINY = {
     "tinypkg/mid.py": "from .base import VALUE\n\nDOUBLE = 2 * VALUE\n",
     "tinypkg/other.py": "OTHER = 3\n",
 }
-EXECUTING = "Executing notebook using"
+EXECUTING = "Executing notebook using"  # myst-nb, executing a post as it reads it
+AHEAD = re.compile(r"^posts/\w+\.md: executed in [0-9.]+ s$", re.MULTILINE)  # side by side
 
 
 def post(name: str, code: str) -> str:
@@ -343,7 +344,13 @@ def post(name: str, code: str) -> str:
 class TinySite:
     """A site in a temporary folder whose posts import ``tinypkg`` from the same folder."""
 
-    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, posts: dict[str, str]):
+    def __init__(
+        self,
+        root: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        posts: dict[str, str],
+        workers: int = 0,
+    ):
         self.root = root
         self.source = root / "site"
         config = yaml.safe_load((REPO / "_config.yml").read_text())
@@ -352,6 +359,7 @@ class TinySite:
             {
                 "ddl_execution_packages": {"tinypkg": "tinypkg"},
                 "ddl_execution_requirements": ["requirements.txt"],
+                "ddl_execution_workers": workers,
             }
         )
         pages = {f"posts/{name}.md": post(name, code) for name, code in posts.items()}
@@ -387,8 +395,9 @@ class TinySite:
         log.unlink(missing_ok=True)
         build = build_book(self.source, self.root / "out")
         executed = sorted(log.read_text().split()) if log.exists() else []
-        if build.returncode == 0:  # every execution is announced by myst-nb
-            assert build.log.count(EXECUTING) == len(executed), build.log[-3000:]
+        if build.returncode == 0:  # every execution is announced, by myst-nb or side by side
+            announced = build.log.count(EXECUTING) + len(AHEAD.findall(build.log))
+            assert announced == len(executed), build.log[-3000:]
         reasons = dict(
             re.findall(r"^posts/(\w+)\.md: re-executing, (.*)$", build.log, re.MULTILINE)
         )
@@ -485,6 +494,102 @@ def test_a_post_that_fails_fails_again_until_fixed(tmp_path, monkeypatch):
         "posts/fragile",
         "posts/sturdy",
     }
+
+
+SEEDED = {
+    "noise": (
+        "import numpy as np\nrng = np.random.default_rng(7)\nx = rng.normal(size=(50, 50))\n"
+        "print(float(np.linalg.norm(x @ x.T)))"
+    ),
+    "direct": "from tinypkg.base import VALUE\nprint(VALUE)",
+    "transitive": "import tinypkg.mid as mid\nmid.DOUBLE",
+}
+
+
+def html_files(build: Build) -> dict[str, bytes]:
+    return {
+        path.relative_to(build.html).as_posix(): path.read_bytes()
+        for path in sorted(build.html.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.site
+def test_posts_executed_side_by_side_give_the_pages_executed_one_at_a_time(tmp_path, monkeypatch):
+    one = TinySite(tmp_path / "one", monkeypatch, SEEDED, workers=1)
+    build, executed, _ = one.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == sorted(SEEDED)
+    assert build.log.count(EXECUTING) == 3 and not AHEAD.findall(build.log)
+    alone = html_files(build)
+
+    two = TinySite(tmp_path / "two", monkeypatch, SEEDED, workers=2)
+    build, executed, _ = two.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == sorted(SEEDED)
+    assert "execution: executing 3 posts, 2 at a time" in build.log
+    assert len(AHEAD.findall(build.log)) == 3 and EXECUTING not in build.log
+    assert html_files(build) == alone
+    # Traced as if myst-nb had executed them: a module edit re-executes its importers alone.
+    two.edit("tinypkg/base.py", "VALUE = 1", "VALUE = 10")
+    build, executed, reasons = two.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["direct", "transitive"]
+    assert set(reasons.values()) == {"tinypkg/base.py changed"}
+    assert "executing 2 posts, 2 at a time" in build.log
+
+
+RENDEZVOUS = """\
+import pathlib, time
+pathlib.Path("../{me}.here").touch()
+deadline = time.monotonic() + 120
+while not pathlib.Path("../{other}.here").exists():
+    assert time.monotonic() < deadline, "{other} never ran beside {me}"
+    time.sleep(0.05)
+print("met")"""
+
+
+@pytest.mark.site
+def test_posts_do_execute_at_the_same_time(tmp_path, monkeypatch):
+    # Each post waits until the other has started: only posts running at once both finish.
+    posts = {
+        "left": RENDEZVOUS.format(me="left", other="right"),
+        "right": RENDEZVOUS.format(me="right", other="left"),
+    }
+    site = TinySite(tmp_path, monkeypatch, posts, workers=2)
+    build, executed, _ = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["left", "right"]
+    assert build.outputs("posts/left") == build.outputs("posts/right") == ["met"]
+
+
+@pytest.mark.site
+def test_a_post_that_fails_beside_others_is_reported_with_its_traceback(tmp_path, monkeypatch):
+    site = TinySite(
+        tmp_path,
+        monkeypatch,
+        {
+            "fragile": "raise RuntimeError('broken on purpose')",
+            "sturdy": "from tinypkg.other import OTHER\nprint(OTHER)",
+            "steady": "from tinypkg.base import VALUE\nprint(VALUE)",
+        },
+        workers=2,
+    )
+    build, executed, _ = site.build()
+    assert build.returncode != 0
+    # Executed side by side, then again alone by myst-nb, which names the post and the cell.
+    assert "posts/fragile.md: failed (CellExecutionError); executing it again alone" in build.log
+    assert "Executing notebook failed: CellExecutionError" in build.log
+    report = re.sub(r"\x1b\[[0-9;]*m", "", build.log.split("Executing notebook failed")[1])
+    assert "RuntimeError: broken on purpose" in report
+    assert "posts/fragile.md" in report
+    assert executed == ["steady", "sturdy"]  # fragile stops before it writes the log
+
+    site.edit("posts/fragile.md", "raise RuntimeError('broken on purpose')", "print('mended')")
+    build, executed, reasons = site.build()
+    assert build.returncode == 0, build.log[-5000:]
+    assert executed == ["fragile"]  # the others' outputs were kept from the failed build
+    assert build.outputs("posts/fragile") == ["mended"]
 
 
 def fake_distribution(site_packages: Path, name: str, version: str) -> None:

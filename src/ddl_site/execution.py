@@ -41,6 +41,13 @@ post means this build made them (with its new trace); a post that failed (or tha
 failure kept from running) keeps its old fingerprint and is marked unsuccessful, so the next
 build executes it, and fails, again.
 
+Posts run side by side. myst-nb executes a post as Sphinx reads it, one post after another.
+When two or more posts are stale, ``env-before-read-docs`` executes them first, several at once
+(:func:`_execute_ahead`), each exactly as myst-nb's cache mode would and traced the same way, and
+puts their outputs in the jupyter-cache; myst-nb then reads them from there, as in any rebuild
+that finds outputs cached. A post that fails there is executed again by myst-nb as it reads it,
+which fails the build with the post's name and the cell's traceback.
+
 A kernel that is not started by ``-m ipykernel_launcher`` cannot be traced; its posts keep the
 untraced fingerprint: the static imports and hashes of the whole environment (the requirements
 files and every installed distribution), so that any install re-executes them. Not tracked:
@@ -60,11 +67,15 @@ The dependency analysis is plain functions that know nothing of Sphinx; the func
 ``ddl_execution_installed``
     Whether distributions, their versions and the Python version are part of the fingerprint
     (for untraced kernels, the installed distributions). Default ``True``.
+``ddl_execution_workers``
+    How many stale posts execute at once. Default ``0``: as many as the cores the build may use.
+    ``1`` leaves every execution to myst-nb, one post at a time.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import os
@@ -704,8 +715,11 @@ class _Reading:
     hashkey: str  # jupyter-cache's hash of the notebook (code cells and kernelspec)
 
 
-def _read_notebook(path: Path, text: str, env, cache) -> _Reading | None:
-    """A post read as myst-nb reads it, or None if myst-nb does not execute it via the cache."""
+def _as_myst_nb_reads(path: Path, text: str, env):
+    """A post as myst-nb reads it (its kernel aliases applied), the settings it executes it with
+    (the notebook's overrides applied) and the format it was read in; or None if myst-nb does not
+    execute it through the cache."""
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
     from myst_nb.core.read import create_nb_reader
 
     nb_config = env.mystnb_config
@@ -713,19 +727,30 @@ def _read_notebook(path: Path, text: str, env, cache) -> _Reading | None:
     if reader is None:
         return None
     notebook = reader.read(text)
-    # As myst-nb does: kernel aliases, per-notebook overrides and exclusion patterns.
     kernel = notebook.metadata.get("kernelspec", {}).get("name")
     for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
         if kernel is not None and re.fullmatch(pattern, kernel):
             notebook.metadata["kernelspec"]["name"] = alias
             break
-    overrides = notebook.metadata.get(nb_config.metadata_key) or {}
-    if overrides.get("execution_mode", nb_config.execution_mode) != "cache":
+    overrides = nb_node_to_dict(notebook.metadata.get(nb_config.metadata_key) or {})
+    overrides.pop("output_folder", None)
+    with contextlib.suppress(Exception):  # myst-nb warns, and goes on with the book's settings
+        nb_config = nb_config.copy(**overrides)
+    if nb_config.execution_mode != "cache":
         return None
     if any(
         PurePosixPath(path.as_posix()).match(p) for p in nb_config.execution_excludepatterns or ()
     ):
         return None
+    return notebook, nb_config, reader.read_fmt
+
+
+def _read_notebook(path: Path, text: str, env, cache) -> _Reading | None:
+    """A post read as myst-nb reads it, or None if myst-nb does not execute it via the cache."""
+    read = _as_myst_nb_reads(path, text, env)
+    if read is None:
+        return None
+    notebook = read[0]
     kernel = notebook.metadata.get("kernelspec", {}).get("name")
     cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     _, hashkey = cache.create_hashed_notebook(notebook)
@@ -948,6 +973,133 @@ def _on_env_before_read_docs(app, env, docnames) -> None:
         _logger().info(
             "execution: the outputs of all %d executed posts are current", len(state.posts)
         )
+        return
+    _execute_ahead(app, env, state, docnames)
+
+
+def workers(configured: int) -> int:
+    """How many posts execute at once: ``configured``, or if 0 the cores this process may use."""
+    if configured > 0:
+        return configured
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class _Ahead:
+    """A post executed before Sphinx reads it."""
+
+    post: _Post
+    notebook: Any  # as myst-nb reads it; executed in place
+    config: Any  # myst-nb's settings for it (the book's, with the notebook's overrides)
+    read_format: dict | None  # how myst-nb read it, as it records it in the jupyter-cache
+    seconds: float = 0.0
+    error: BaseException | None = None
+
+
+async def _execute(job: _Ahead, state: _BuildState, limit) -> None:
+    """Execute one post as myst-nb's cache mode does (jupyter-cache's ``single_nb_execution``:
+    the same client, working folder, timeout and allow-errors, each overridable from the
+    notebook's ``execution`` metadata), with its kernel traced like a post myst-nb executes."""
+    import tempfile
+    import time
+
+    from nbclient import NotebookClient
+
+    from .tracer import ROOT_ENV, TRACE_ENV
+
+    config, notebook, post = job.config, job.notebook, job.post
+    timeout, allow_errors = config.execution_timeout, config.execution_allow_errors
+    overrides = notebook.metadata.get("execution", {})
+    timeout = overrides.get("timeout", timeout)
+    allow_errors = overrides.get("allow_errors", allow_errors)
+    environ = dict(os.environ)
+    environ.pop(TRACE_ENV, None)
+    if post.kernel in state.traced_kernels and post.trace is not None:
+        environ[TRACE_ENV] = str(post.trace)
+        environ[ROOT_ENV] = str(state.root)
+    async with limit:
+        folder = (
+            tempfile.TemporaryDirectory() if config.execution_in_temp else contextlib.nullcontext()
+        )
+        with folder as temporary:
+            cwd = os.path.abspath(temporary or post.path.parent)
+            client = NotebookClient(
+                notebook,
+                timeout=timeout,
+                allow_errors=allow_errors,
+                record_timing=False,
+                resources={"metadata": {"path": cwd}},
+            )
+            start = time.perf_counter()
+            try:
+                await client.async_execute(env=environ)
+            except Exception as error:  # noqa: BLE001 - myst-nb executes it again and reports it
+                job.error = error
+            job.seconds = time.perf_counter() - start
+
+
+def _execute_ahead(app, env, state: _BuildState, docnames: Iterable[str]) -> None:
+    """Execute the stale posts side by side, before Sphinx reads them one after another.
+
+    myst-nb executes a post while Sphinx reads it, so on its own it runs one post at a time.
+    When two or more posts are to be executed, this runs them first, up to
+    ``ddl_execution_workers`` at once, each as myst-nb would (see :func:`_execute`), and puts
+    their outputs in the jupyter-cache under the hash and path myst-nb looks them up by. myst-nb
+    then finds them there as it reads each post, exactly as in a rebuild that finds outputs
+    cached by an earlier build, so the pages are the same as if it had executed them itself. A
+    post that fails here is left out of the cache: myst-nb executes it again as it reads it, and
+    reports the failure with the post's name and the cell's traceback, as it always does.
+    """
+    import asyncio
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    wanted = set(docnames)
+    jobs: list[_Ahead] = []
+    for docname in sorted(state.stale):
+        post = state.posts[docname]
+        if docname not in wanted:
+            continue
+        try:
+            read = _as_myst_nb_reads(post.path, post.path.read_text(encoding="utf-8"), env)
+        except Exception:  # noqa: BLE001 - myst-nb reports it when it reads the post
+            read = None
+        if read is not None:
+            jobs.append(_Ahead(post, *read))
+    at_once = min(workers(app.config.ddl_execution_workers), len(jobs))
+    if at_once < 2:
+        return
+    _logger().info("execution: executing %d posts, %d at a time", len(jobs), at_once)
+
+    async def execute_all() -> None:
+        limit = asyncio.Semaphore(at_once)
+        await asyncio.gather(*(_execute(job, state, limit) for job in jobs))
+
+    asyncio.run(execute_all())
+    cache = get_cache(str(state.cache_path))
+    for job in jobs:
+        shown = job.post.shown
+        if job.error is not None:
+            _logger().info(
+                "%s: failed (%s); executing it again alone, to report where",
+                shown,
+                type(job.error).__name__,
+            )
+            continue
+        if job.read_format is None:
+            record = cache.add_nb_to_project(str(job.post.path))
+        else:
+            record = cache.add_nb_to_project(str(job.post.path), read_data=job.read_format)
+        cache.cache_notebook_bundle(
+            CacheBundleIn(job.notebook, record.uri, data={"execution_seconds": job.seconds}),
+            check_validity=False,
+            overwrite=True,
+        )
+        _logger().info("%s: executed in %.1f s", shown, job.seconds)
 
 
 def _on_build_finished(app, exception) -> None:
@@ -1015,6 +1167,7 @@ def setup(app) -> None:
     app.add_config_value("ddl_execution_packages", {"ddl": "src/ddl"}, "", types=[dict])
     app.add_config_value("ddl_execution_requirements", ["requirements.txt"], "", types=[list])
     app.add_config_value("ddl_execution_installed", True, "", types=[bool])
+    app.add_config_value("ddl_execution_workers", 0, "", types=[int])
     app.connect("builder-inited", _keep_imports, priority=100)  # before the lead images
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
