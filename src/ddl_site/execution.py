@@ -999,10 +999,16 @@ class _Ahead:
     error: BaseException | None = None
 
 
-async def _execute(job: _Ahead, state: _BuildState, limit) -> None:
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+async def _execute(job: _Ahead, state: _BuildState, limit, threads: int) -> None:
     """Execute one post as myst-nb's cache mode does (jupyter-cache's ``single_nb_execution``:
     the same client, working folder, timeout and allow-errors, each overridable from the
-    notebook's ``execution`` metadata), with its kernel traced like a post myst-nb executes."""
+    notebook's ``execution`` metadata), with its kernel traced like a post myst-nb executes.
+
+    Its BLAS gets ``threads`` threads (unless the build's environment sets them), so that kernels
+    running at once share the cores instead of each starting a thread per core."""
     import tempfile
     import time
 
@@ -1017,6 +1023,8 @@ async def _execute(job: _Ahead, state: _BuildState, limit) -> None:
     allow_errors = overrides.get("allow_errors", allow_errors)
     environ = dict(os.environ)
     environ.pop(TRACE_ENV, None)
+    for name in BLAS_THREADS:
+        environ.setdefault(name, str(threads))
     if post.kernel in state.traced_kernels and post.trace is not None:
         environ[TRACE_ENV] = str(post.trace)
         environ[ROOT_ENV] = str(state.root)
@@ -1055,6 +1063,7 @@ def _execute_ahead(app, env, state: _BuildState, docnames: Iterable[str]) -> Non
     """
     import asyncio
 
+    import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
@@ -1069,15 +1078,22 @@ def _execute_ahead(app, env, state: _BuildState, docnames: Iterable[str]) -> Non
         except Exception:  # noqa: BLE001 - myst-nb reports it when it reads the post
             read = None
         if read is not None:
-            jobs.append(_Ahead(post, *read))
+            notebook, config, read_format = read
+            # Front matter the site's own source-read handler rewrites (a date YAML reads as a
+            # datetime) as text, so the notebook can be written to the cache: the kernel never
+            # sees the notebook's metadata, and myst-nb takes only outputs, kernelspec and
+            # language_info from the cached copy, none of which this changes.
+            notebook = nbformat.from_dict(json.loads(json.dumps(notebook, default=str)))
+            jobs.append(_Ahead(post, notebook, config, read_format))
     at_once = min(workers(app.config.ddl_execution_workers), len(jobs))
     if at_once < 2:
         return
     _logger().info("execution: executing %d posts, %d at a time", len(jobs), at_once)
+    threads = max(1, workers(0) // at_once)
 
     async def execute_all() -> None:
         limit = asyncio.Semaphore(at_once)
-        await asyncio.gather(*(_execute(job, state, limit) for job in jobs))
+        await asyncio.gather(*(_execute(job, state, limit, threads) for job in jobs))
 
     asyncio.run(execute_all())
     cache = get_cache(str(state.cache_path))
