@@ -319,8 +319,11 @@ EXECUTING = "Executing notebook using"  # myst-nb, executing a post as it reads 
 AHEAD = re.compile(r"^posts/\w+\.md: executed in [0-9.]+ s$", re.MULTILINE)  # side by side
 
 
+DATED = {"noise": "title: Noise\ndate: 2020-02-01 10:00:00\nexcerpt: A seeded draw.\n"}
+
+
 def post(name: str, code: str) -> str:
-    return textwrap.dedent("""\
+    text = textwrap.dedent("""\
         ---
         jupytext:
           text_representation:
@@ -339,6 +342,9 @@ def post(name: str, code: str) -> str:
             print("{name}", file=log)
         ```
         """).format(name=name, code=code)
+    if name in DATED:  # a blog post, whose date YAML reads as a datetime
+        text = text.replace("---\n", f"---\n{DATED[name]}", 1).replace(f"# Post {name}\n", "")
+    return text
 
 
 class TinySite:
