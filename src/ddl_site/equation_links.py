@@ -312,16 +312,44 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
         env.ddl_equation_index_inputs = other.ddl_equation_index_inputs
 
 
+def _shown_citations(app: Sphinx) -> dict[str, list[tuple]]:
+    """What the pages show of the package's citations: for each implemented label, its
+    functions with their files and lines."""
+    shown: dict[str, list[tuple]] = {}
+    for c in _citations(app):
+        if c.implements:
+            shown.setdefault(c.label, []).append((c.qualname, c.kind, c.path, c.line))
+    return {label: sorted(rows) for label, rows in shown.items()}
+
+
+def _cited_pages(app: Sphinx, env, removed) -> list[str]:
+    """The pages whose "Implemented by" lines changed: those holding an equation whose citations
+    changed since the last build (a function that newly cites it, stops citing it, or moved), in
+    any module of the package, imported by a post or not."""
+    shown = _shown_citations(app)
+    before = getattr(env, "ddl_equation_citations", None)
+    env.ddl_equation_citations = shown
+    if before == shown:
+        return []
+    before = before or {}  # none recorded: every cited label counts as changed
+    changed = {
+        label for label in shown.keys() | before.keys() if shown.get(label) != before.get(label)
+    }
+    equations_by_label = env.get_domain("math").equations
+    pages = {doc for label, (doc, _) in equations_by_label.items() if label in changed}
+    return sorted(pages - set(removed))
+
+
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
     """A page added or removed, or an equation of a post added, removed, relabelled, edited or
-    moved to another part, changes the index of equations: re-read it."""
+    moved to another part, changes the index of equations: re-read it. A change in what the
+    package cites re-reads the index and the pages holding the equations concerned."""
     _init_env(app, env)
+    cited = _cited_pages(app, env, removed)
     docs = env.ddl_equation_index_docs - set(removed)
-    if not docs:
-        return []
-    if added | removed:
-        return sorted(docs)
-    if getattr(env, "ddl_equation_index_inputs", None) != _listed_equations(app):
+    if cited or added | removed:
+        return sorted(docs | set(cited))
+    if docs and getattr(env, "ddl_equation_index_inputs", None) != _listed_equations(app):
         return sorted(docs)
     return []
 
