@@ -10,7 +10,9 @@
   equation, its post (and number), the function and the check.
 
 Both read the posts, the package and the registry from the files (never importing them) and
-note them as dependencies, so changing any of them re-reads the pages that show it.
+note them as dependencies, so changing any of them re-reads the pages that show it. What the
+package cites is also kept in the environment and compared on every build, so that a citation
+added to a module no page depended on yet re-reads the pages holding that equation, and the index.
 """
 
 from __future__ import annotations
