@@ -24,10 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import REPO, launch, maths_visible_ms, measure, serve
-
-from ddl_site import node
 from ddl_site.cli import NOTEBOOK_METADATA
+from ddl_site.pages import node
+from pages import REPO, launch, maths_visible_ms, measure, serve
 
 MATHJAX = "mathjax@3.2.2"
 

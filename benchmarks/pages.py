@@ -13,7 +13,7 @@ stylesheet, fonts or scripts, and (for MathJax) the end of typesetting.
 
     .venv/bin/python benchmarks/pages.py [SITE_HTML_FOLDER] [--no-lighthouse] [--runs N]
 
-Needs /usr/bin/chromium (apt-get install chromium) and ``python -m ddl_site.node npm ci`` (for
+Needs /usr/bin/chromium (apt-get install chromium) and ``python -m ddl_site.pages.node npm ci`` (for
 Lighthouse).
 Exits non-zero when a post is over budget or a Lighthouse score is under 95.
 """
@@ -259,7 +259,7 @@ def lighthouse(url: str, preset: str) -> dict[str, int]:
     binary = REPO / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         raise SystemExit(
-            "Lighthouse is not installed: run `python -m ddl_site.node npm ci` at the repository's root"
+            "Lighthouse is not installed: run `python -m ddl_site.pages.node npm ci` at the repository's root"
         )
     with tempfile.TemporaryDirectory() as temp:
         report = Path(temp) / "report.json"
@@ -275,7 +275,7 @@ def lighthouse(url: str, preset: str) -> dict[str, int]:
         if preset == "desktop":
             command.append("--preset=desktop")
         # Lighthouse's script starts with `#!/usr/bin/env node`: run it with the locked Node.js.
-        from ddl_site import node
+        from ddl_site.pages import node
 
         env = {**node.environment(), "CHROME_PATH": CHROMIUM}
         result = subprocess.run(

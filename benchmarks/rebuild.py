@@ -187,7 +187,7 @@ def edit_first_code_cell(text: str) -> str:
 
 def importers(site: Path, posts: list[Path]) -> dict[str, list[str]]:
     """For each module file of the copy's ``src/ddl``, the posts that import it."""
-    from ddl_site.execution import code_dependencies, find_modules, import_graph
+    from ddl_site.sync.execution import code_dependencies, find_modules, import_graph
 
     modules = find_modules({"ddl": site / "src" / "ddl"})
     graph = import_graph(modules)
@@ -219,7 +219,7 @@ def add_probe(post: Path, module: str) -> None:
 
 def imports_matplotlib(site: Path, post: Path) -> bool:
     """Whether a post's code, or a ``ddl`` module it imports, imports matplotlib (statically)."""
-    from ddl_site.execution import code_dependencies, find_modules, imported_names
+    from ddl_site.sync.execution import code_dependencies, find_modules, imported_names
 
     modules = find_modules({"ddl": site / "src" / "ddl"})
     cells = code_cells(post)

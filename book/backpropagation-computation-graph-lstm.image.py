@@ -5,7 +5,7 @@ import numpy as np
 
 from ddl.graph import Node, lstm_step_graph
 from ddl.recurrent import LSTMCell
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

@@ -5,7 +5,7 @@ import numpy as np
 
 from ddl.losses import BinaryCrossEntropy
 from ddl.network import feed_forward
-from ddl_site.lead_images import network_axes
+from ddl_site.art import network_axes
 
 
 def draw():

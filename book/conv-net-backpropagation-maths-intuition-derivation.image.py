@@ -7,7 +7,7 @@ Padded dZ, the 180°-rotated filter, and dX from ddl.conv.conv_backward_dX_full.
 import numpy as np
 
 from ddl.conv import conv_backward_dX_full
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

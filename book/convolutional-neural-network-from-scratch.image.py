@@ -8,7 +8,7 @@ import numpy as np
 from ddl.conv import conv_forward
 from ddl.data import load_multiclass
 from ddl.pooling import MaxPool2D
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

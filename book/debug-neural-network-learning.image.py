@@ -10,7 +10,7 @@ from ddl.losses import CategoricalCrossEntropy
 from ddl.network import feed_forward
 from ddl.optimisers import Adam
 from ddl.training import train
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

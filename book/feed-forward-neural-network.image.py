@@ -4,7 +4,7 @@ He-initialised weight."""
 import numpy as np
 
 from ddl.network import feed_forward
-from ddl_site.lead_images import network_axes
+from ddl_site.art import network_axes
 
 
 def draw():

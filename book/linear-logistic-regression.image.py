@@ -5,7 +5,7 @@ import numpy as np
 
 from ddl.data import Standardiser, load_regression
 from ddl.linear import LinearRegression
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ddl.recurrent import Recurrent, RNNCell
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

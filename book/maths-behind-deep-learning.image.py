@@ -3,7 +3,7 @@ rule."""
 
 import numpy as np
 
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

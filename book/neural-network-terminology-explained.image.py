@@ -11,7 +11,7 @@ import numpy as np
 
 from ddl.data import Standardiser, load_binary
 from ddl.layers import Dense
-from ddl_site.lead_images import network_axes
+from ddl_site.art import network_axes
 
 
 def draw():

@@ -4,7 +4,7 @@ long valley."""
 import numpy as np
 
 from ddl.optimisers import Adam, GradientDescent, Momentum
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():

@@ -11,7 +11,7 @@ import pytest
 
 from sitebuild import REPO, Build, build_book
 
-# Sphinx's own fixtures (make_app, …) for the tiny projects under tests/roots/.
+# Sphinx's own fixtures (make_app, …) for the tiny projects under tests/<wing>/roots/.
 pytest_plugins = ["sphinx.testing.fixtures"]
 
 

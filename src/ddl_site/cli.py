@@ -18,8 +18,8 @@ import yaml
 
 from ddl.notebook import counted
 
-from . import checks
-from .frontmatter import (
+from .blog import checks
+from .blog.frontmatter import (
     Problem,
     check_no_repeated_title,
     check_series,
@@ -29,8 +29,8 @@ from .frontmatter import (
     slugify,
     split_front_matter,
 )
-from .myst_tokens import site_extensions
-from .site_config import ConfigSource, baseurl_problem, giscus_problems
+from .blog.site_config import ConfigSource, baseurl_problem, giscus_problems
+from .core.myst_tokens import site_extensions
 
 POSTS_DIR = "book"
 #: The front-matter lines that make a MyST Markdown file a notebook Jupyter can run.
@@ -82,7 +82,7 @@ glue("n_units", n_units, display=False)
 #: What the post's comment says about its lead image, without ``--image`` and with it.
 IMAGE_NOTE = """\
      Lead image: add book/{slug}.image.py defining draw(), which returns a matplotlib figure
-     (start from figure() in ddl_site.lead_images); the build saves it as the file that
+     (start from figure() in ddl_site.art); the build saves it as the file that
      `image: ./{slug}.png` names, so add that line (and a `caption:`) to the front matter."""
 IMAGE_NOTE_DRAWN = """\
      Lead image: drawn by book/{slug}.image.py (its draw() returns a matplotlib figure) into
@@ -95,7 +95,7 @@ IMAGE_SCRIPT = '''\
 import numpy as np
 
 from ddl.activations import sigmoid
-from ddl_site.lead_images import figure
+from ddl_site.art import figure
 
 
 def draw():
@@ -111,7 +111,7 @@ def draw():
 
 def _exists(root: Path):
     """A file exists, or is a lead image that a drawing script beside its post will draw."""
-    from .lead_images import drawn_images
+    from .art.lead_images import drawn_images
 
     drawn = drawn_images(root / POSTS_DIR, root)
 
@@ -360,7 +360,7 @@ def check(root: Path) -> int:
             )
     problems += check_series(posts)
     if (root / POSTS_DIR).is_dir():  # the lead-image scripts, checked as the build checks them
-        from .lead_images import find_drawings
+        from .art.lead_images import find_drawings
 
         problems += find_drawings(root / POSTS_DIR, root)[1]
     for problem in problems:
@@ -375,7 +375,7 @@ def check(root: Path) -> int:
 
 def write_notebooks(root: Path) -> list[Path]:
     """Rewrite ``book/<slug>.ipynb`` for every notebook post, as the build writes its downloads."""
-    from .notebooks import write_paired
+    from .pages.notebooks import write_paired
 
     source, config = _config(root)
     baseurl = str((config.get("html") or {}).get("baseurl") or "").strip()

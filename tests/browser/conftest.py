@@ -110,6 +110,6 @@ def visit(base_url, browser_context):
 def axe_source() -> str:
     _need(
         AXE.is_file(),
-        f"{AXE.relative_to(REPO)} is missing: run `python -m ddl_site.node npm ci` at the repo's root",
+        f"{AXE.relative_to(REPO)} is missing: run `python -m ddl_site.pages.node npm ci` at the repo's root",
     )
     return AXE.read_text()

@@ -19,7 +19,7 @@ import pytest
 import registry
 from checking import Check, Sympy, failures
 
-from ddl_site import equations
+from ddl_site.sync import equations
 from sitebuild import REPO
 
 POSTS = sorted((REPO / "book").glob("*.md"))

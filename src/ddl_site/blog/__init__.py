@@ -1,0 +1,18 @@
+"""The posts as a blog: front matter, header, series box, index, tags, feed, old URLs, social
+cards and comments (:mod:`.events` puts them on the pages), and what a post's prose may say
+(typed numbers, claims, plurals) and how its figures and equations are numbered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import claims, events, numbering
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    events.setup(app)  # the blog: front matter, header, series box, index, feed, old URLs
+    claims.setup(app)  # comparisons in prose checked by the code that computed them
+    numbering.setup(app)  # figures and equations numbered from 1 in each post
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

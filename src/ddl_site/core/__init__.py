@@ -1,0 +1,15 @@
+"""What every wing relies on, and which imports no wing: a post read as MyST reads it
+(:mod:`.myst_tokens`), and strict builds (:mod:`.strict`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import strict
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    strict.setup(app)  # a warning that means a wrong or incomplete page fails the build
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

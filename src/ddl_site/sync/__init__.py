@@ -1,0 +1,18 @@
+"""Outputs that never go stale: a post re-executes exactly when what it ran changed
+(:mod:`.execution`, with :mod:`.tracer` in the kernel), its printed output is what it printed
+(:mod:`.streams`), and each equation a package implements links to its code and check
+(:mod:`.equations`, :mod:`.equation_links`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import execution, streams
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    streams.setup(app)  # printed output as printed, however the kernel cut it: same every build
+    execution.setup(app)  # exactly the posts whose inputs changed re-execute
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,9 @@
+extensions = ["myst_nb", "ddl_site.blog.events"]
+project = "Test blog"
+html_title = "Test blog"
+html_baseurl = "https://example.org/blog/"
+myst_title_to_header = True
+nb_execution_mode = "off"
+exclude_patterns = ["_build"]
+# An id without the rest: a configuration problem, not "comments off".
+ddl_giscus = {"repo": "owner/repo", "repo_id": "R_test", "category": "Comments"}
