@@ -50,7 +50,7 @@ def test_registry_is_read_without_importing_it():
         'CHECKS = [Check("eq-a", L, "m.f", F), Check("eq-a", L, "m.g", F)]\n'
         'NOT_IN_PACKAGE = [NotInPackage("eq-b", "a derivation step")]\n'
     )
-    registry = equations.registry_declarations(source)
+    registry = equations.registry_declarations(source, "registry.py")
     assert registry.checks == {"eq-a": [1, 1]}
     assert registry.not_implemented == {"eq-b": ("a derivation step", 2)}
     assert registry.check_line("eq-a", "m.g") == 1

@@ -149,7 +149,7 @@ def find_drawings(folder: Path, root: Path | None = None) -> tuple[list[Drawing]
         post = folder / f"{slug}.md"
         shown, shown_post = _shown(script, root), _shown(post, root)
         if not post.is_file():
-            from ..blog.frontmatter import nearest
+            from ..core.problems import nearest
 
             guess = nearest(slug, slugs)
             fix = (
@@ -418,7 +418,7 @@ def write_all(
     if drawings or manifest:
         # Written only when it changes: the file is in the sources, which a live preview
         # (sphinx-autobuild) watches, and a write would start another build.
-        from ..pages.rebuild import write_if_changed
+        from ..core.records import write_if_changed
 
         write_if_changed(manifest_path, json.dumps(current, indent=1, sort_keys=True) + "\n")
     every = problems + failures

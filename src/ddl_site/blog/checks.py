@@ -32,7 +32,7 @@ from ..core.myst_tokens import (
     read,
     site_extensions,
 )
-from .frontmatter import Problem
+from ..core.problems import Problem
 
 PYTHON_LANGUAGES = {"python", "py", "python3", "ipython", "ipython3", "pycon"}
 #: Directives whose content is Python code shown, not run.

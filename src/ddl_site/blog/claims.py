@@ -27,7 +27,7 @@ from sphinx.application import Sphinx
 
 from ddl.notebook import claim_key
 
-from .frontmatter import Problem
+from ..core.problems import Problem
 
 ROLE = re.compile(r"^(?:(?P<text>.*?)\s*<(?P<name>[\w\-]+)>|(?P<bare>[\w\-]+))$", re.DOTALL)
 

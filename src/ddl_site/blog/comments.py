@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from .frontmatter import nearest
+from ..core.problems import nearest
 
 REQUIRED = ("repo", "repo_id", "category", "category_id")
 #: The two values only https://giscus.app gives; while both are empty, comments are off.

@@ -18,10 +18,10 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from ..pages import rebuild
-from ..pages.rebuild import write_if_changed
-from . import blog_index, checks, comments, feed, frontmatter, redirects, series, social
-from .frontmatter import Post, Problem, slugify
+from ..core.problems import Problem
+from ..core.records import write_if_changed
+from . import blog_index, checks, comments, feed, frontmatter, rebuild, redirects, series, social
+from .frontmatter import Post, slugify
 from .site_config import ConfigSource, baseurl_problem, giscus_problems
 
 logger = logging.getLogger(__name__)
@@ -424,8 +424,15 @@ def on_config_inited(app: Sphinx, config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
+def page_part(app: Sphinx, path: str, text: str) -> int | None:
+    """The part a page is of its series (``None`` for a page that is no part): the order in
+    which the sync wing's equation index lists the pages."""
+    post = frontmatter.read_post(text, path, exists=lambda p: True).post
+    return post.part if post is not None else None
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Usable on its own (``extensions = ["ddl_site.extension"]``) or through ``ddl_site``."""
+    """Usable on its own (``extensions = ["ddl_site.blog.events"]``) or through ``ddl_site``."""
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("sphinx_sitemap")
     app.add_config_value("ddl_giscus", {}, "html", types=Any)  # checked here
@@ -452,4 +459,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", on_build_finished)
     app.setup_extension("ddl_site.sync.equation_links")  # equations linked to their code and test
     app.setup_extension("ddl_site.blog.plurals")  # a glued 1 is never followed by a plural noun
+    app.connect("ddl-page-part", page_part)  # the equation index lists posts in part order
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,6 @@ than YAML's own resolver turning some into ints or datetimes and crashing on oth
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 
 from ..core.myst_tokens import Extensions, read
+from ..core.problems import Problem, nearest
 
 #: Fields a post's front matter may hold, and what each must be.
 POST_FIELDS: dict[str, str] = {
@@ -94,32 +94,6 @@ YAML_FIX = (
     "Fix the YAML on that line: a value holding ': ' or ' #', or starting with one of "
     "[ { & * ! | > ' \" % @ `, goes in double quotes."
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a page, said so that its author can fix it without the source."""
-
-    path: str
-    line: int | None
-    field: str
-    expected: str
-    found: str
-    hint: str = ""
-    where: str = "front matter field"  # "" when the field is the whole front matter
-
-    @property
-    def message(self) -> str:
-        """The message without the file and line (Sphinx prints those as its location)."""
-        label = f"{self.where} '{self.field}'" if self.where else self.field
-        text = f"{label}: expected {self.expected}; found {self.found}."
-        if self.field == "merge conflict":
-            text = f"git merge-conflict marker: expected {self.expected}; found {self.found}."
-        return f"{text} {self.hint}".strip()
-
-    def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -225,16 +199,6 @@ def parse_date(value: Any) -> dt.datetime:
         tz = match["tz"]
         stamp += "+00:00" if tz == "Z" else f"{tz[:3]}:{tz[-2:]}"
     return dt.datetime.fromisoformat(stamp)  # ValueError e.g. "month must be in 1..12"
-
-
-def nearest(name: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    """The known name closest to a misspelt one, or None if nothing is close."""
-    found = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if not found:
-        lowered = {c.lower(): c for c in choices}
-        found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-        found = [lowered[f] for f in found]
-    return found[0] if found else None
 
 
 def slugify(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from .frontmatter import Problem
+from ..core.problems import Problem
 
 #: Words after which the noun of the number is no longer being named.
 FUNCTION_WORDS = frozenset(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import PurePosixPath
 
-from .frontmatter import Post, Problem, slugify
+from ..core.problems import Problem
+from .frontmatter import Post, slugify
 
 
 def old_urls(post: Post) -> list[tuple[str, int | None]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .frontmatter import Problem
+from ..core.problems import Problem
 
 CONFIG_FILE = "_config.yml"
 #: Where Jupyter Book reads a Sphinx setting from in ``_config.yml``.

@@ -1,6 +1,8 @@
-"""What the pages weigh and load, and that a rebuild writes only what changed: maths typeset
-at build time, images, icons, stylesheets, theme assets, each post's notebook and the
-package's wheel, and the records that keep rebuilds equal to clean builds."""
+"""What the pages weigh and load, once written: maths typeset at build time (:mod:`.katex`,
+run by :mod:`.node`), images (:mod:`.images`), the icon fonts (:mod:`.icons`) and stylesheets
+(:mod:`.stylesheets`) cut to what the pages use (with :mod:`.postbuild` keeping their records),
+theme assets (:mod:`.assets`), each post as a notebook (:mod:`.notebooks`) and the package's
+wheel (:mod:`.wheel`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, icons, images, katex, notebooks, rebuild, stylesheets, wheel
+from . import assets, icons, images, katex, notebooks, stylesheets, wheel
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -19,5 +21,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     images.setup(app)  # sizes, loading priority, WebP lead images, animation frames as files
     icons.setup(app)  # Font Awesome cut to the icons the pages show
     stylesheets.setup(app)  # the theme's stylesheets trimmed to the rules pages use
-    rebuild.setup(app)  # a rebuild reads and writes only the pages an edit changed
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -214,7 +214,7 @@ def favicon_ico(app: Sphinx, exception: Exception | None) -> None:
         draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill="#f5c542")
     import io
 
-    from .rebuild import write_if_changed
+    from ..core.records import write_if_changed
 
     data = io.BytesIO()
     image.save(data, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])

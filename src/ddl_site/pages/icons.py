@@ -131,7 +131,7 @@ def subset_site(
     wanted = needed([" ".join(f"fa-{n}" for n in names) for names in used.values()], stylesheets)
     names = {font.relative_to(outdir).as_posix(): font for font in fonts}
     originals = {name: store.original(name, font) for name, font in names.items()}
-    from .rebuild import code_digest
+    from ..core.records import code_digest
 
     key = postbuild.digest_of(
         [sorted(originals.items()), sorted(wanted), code_digest("pages/icons.py")]
@@ -141,13 +141,13 @@ def subset_site(
     if store.state.get("key") == key and store.current(names.items()):
         pass
     elif stored is not None and set(stored) == set(names):
-        from .rebuild import write_if_changed
+        from ..core.records import write_if_changed
 
         for name, data in stored.items():
             write_if_changed(names[name], data)
         store.record(key, stored)
     else:
-        from .rebuild import write_if_changed
+        from ..core.records import write_if_changed
 
         for name, font in names.items():
             original = store.get(originals[name])
@@ -160,7 +160,7 @@ def subset_site(
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    from . import rebuild
+    from ..blog import rebuild
 
     if rebuild.failed(app, exception) or not rebuild.records_pages(app):
         return  # what a failed build left is trimmed again by the next one

@@ -33,8 +33,8 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
+from ..core.records import write_if_changed
 from . import node as node_packages
-from .rebuild import write_if_changed
 
 logger = logging.getLogger(__name__)
 

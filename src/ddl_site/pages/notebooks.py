@@ -30,9 +30,9 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from ..core.records import write_if_changed
 from ..sync.execution import parse_cell
 from . import wheel as wheels
-from .rebuild import write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -267,8 +267,8 @@ def notebooks_key(package_dir: Path, baseurl: str | None) -> str:
     """A digest of what a post's notebook pins besides the post itself: the wheel's version
     (a digest of the package's files), the installed distributions (their versions), the site's
     address and the code that writes notebooks."""
+    from ..core.records import code_digest, digest
     from ..sync.execution import installed_distributions
-    from .rebuild import code_digest, digest
 
     has_package = (package_dir / "__init__.py").is_file()
     version = wheels.describe(package_dir).version if has_package else None
@@ -286,7 +286,7 @@ def _write_others(app: Sphinx, exception) -> None:
     """The notebooks of the posts whose pages this build did not write, when what they pin
     changed (an edit to the package re-executes only the posts that import what changed, and
     its wheel replaces the old one, which every notebook names): each written if changed."""
-    from . import rebuild
+    from ..blog import rebuild
 
     if rebuild.failed(app, exception) or not rebuild.records_pages(app):
         return

@@ -30,9 +30,10 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from . import node, postbuild, rebuild
+from ..blog import rebuild
+from ..core.records import code_digest, write_if_changed
+from . import node, postbuild
 from .assets import written_pages
-from .rebuild import code_digest, write_if_changed
 
 logger = logging.getLogger(__name__)
 

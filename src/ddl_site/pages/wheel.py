@@ -251,7 +251,7 @@ def publish(package_dir: Path, outdir: Path, site_url: str) -> Path:
     for old in folder.glob("*.whl"):
         if old != path:
             old.unlink()
-    from .rebuild import write_if_changed
+    from ..core.records import write_if_changed
 
     write_if_changed(folder / "index.html", index_page(describe(package_dir), site_url))
     return path

@@ -1,17 +1,23 @@
 """The Sphinx side of :mod:`.equations`: each implemented equation links to its code and check.
 
 * A transform (on ``doctree-read``) puts, under every labelled display equation that a
-  function of the package implements, a line "Implemented by <function> · checked by <test>":
-  the function's source on the repository's web page at its ``def`` line, and the check in
-  ``tests/equations/registry.py`` at its line. The repository is ``repository.url`` and
+  function of a tracked package implements, a line "Implemented by <function> · checked by
+  <test>": the function's source on the repository's web page at its ``def`` line, and the
+  check in the equation registry at its line. The repository is ``repository.url`` and
   ``repository.branch`` of ``_config.yml`` (``html_theme_options``); without one the names
   are shown without links.
-* The ``{equation-index}`` directive lists every implemented equation of the posts: the
-  equation, its post (and number), the function and the check.
+* The ``{equation-index}`` directive lists every implemented equation of the pages: the
+  equation, its page (and number), the function and the check.
 
-Both read the posts, the package and the registry from the files (never importing them) and
+What it reads is configuration, nothing of one series: the packages are those of
+``ddl_execution_packages`` (``{import name: folder}``, as :mod:`.execution` tracks them), the
+registry is ``ddl_equation_registry`` (a path from the book's root; none by default). The
+index lists pages in the order a ``ddl-page-part`` handler gives (a site's series registers
+one: a post's part, or ``None``), then by name.
+
+Both read the pages, the packages and the registry from the files (never importing them) and
 note them as dependencies, so changing any of them re-reads the pages that show it. What the
-package cites is also kept in the environment and compared on every build, so that a citation
+packages cite is also kept in the environment and compared on every build, so that a citation
 added to a module no page depended on yet re-reads the pages holding that equation, and the index.
 """
 
@@ -25,7 +31,6 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..blog import frontmatter
 from . import equations
 
 CSS_CLASS = "ddl-equation-source"
@@ -42,20 +47,21 @@ def _citations(app: Sphinx) -> list[equations.Citation]:
     """The package's citations, read once per build (and kept in the doctree folder, by the
     digest of the package's files, for the next builds)."""
     if not hasattr(app, "_ddl_citations"):
-        folder = _root(app) / app.config.ddl_package_dir
-        app._ddl_citations = _kept_citations(app, folder) if folder.is_dir() else []
+        folders = [_root(app) / f for _, f in sorted(app.config.ddl_execution_packages.items())]
+        folders = [f for f in folders if f.is_dir()]
+        app._ddl_citations = _kept_citations(app, folders) if folders else []
     return app._ddl_citations
 
 
-def _kept_citations(app: Sphinx, folder: Path) -> list[equations.Citation]:
+def _kept_citations(app: Sphinx, folders: list[Path]) -> list[equations.Citation]:
     import dataclasses
     import hashlib
     import json
 
-    from ..pages.rebuild import code_digest
+    from ..core.records import code_digest
 
     digest = hashlib.sha256(code_digest("sync/equations.py").encode())
-    for path in sorted(folder.rglob("*.py")):
+    for path in sorted(p for folder in folders for p in folder.rglob("*.py")):
         digest.update(path.relative_to(_root(app)).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     key = digest.hexdigest()
@@ -66,7 +72,7 @@ def _kept_citations(app: Sphinx, folder: Path) -> list[equations.Citation]:
             return [equations.Citation(**c) for c in kept["citations"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    found = equations.package_citations(folder, _root(app))
+    found = [c for folder in folders for c in equations.package_citations(folder, _root(app))]
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         data = {"package": key, "citations": [dataclasses.asdict(c) for c in found]}
@@ -162,7 +168,8 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _posts(app: Sphinx) -> list[tuple[str, str, str]]:
-    """``(docname, path, text)`` of every Markdown page, in part order."""
+    """``(docname, path, text)`` of every Markdown page, in part order (``ddl-page-part``),
+    then by name."""
     env, root, found = app.env, _root(app), []
     for docname in sorted(env.found_docs):
         file = Path(env.doc2path(docname))
@@ -170,8 +177,8 @@ def _posts(app: Sphinx) -> list[tuple[str, str, str]]:
             continue
         path = file.relative_to(root).as_posix()
         text = file.read_text(encoding="utf-8")
-        post = frontmatter.read_post(text, path, exists=lambda p: True).post
-        part = post.part if post is not None and post.part is not None else 10**6
+        part = app.emit_firstresult("ddl-page-part", path, text)
+        part = part if part is not None else 10**6
         found.append((part, docname, path, text))
     return [(d, p, t) for _, d, p, t in sorted(found)]
 
@@ -182,7 +189,7 @@ def _listed_equations(app: Sphinx) -> str:
     import hashlib
     import json
 
-    from ..pages.rebuild import code_digest, digest
+    from ..core.records import code_digest, digest
 
     # Parsing every post for its equations takes a while: what each text holds is kept, in
     # the doctree folder (the environment is saved only when a page is read).
@@ -358,9 +365,11 @@ def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("ddl_equation_registry", equations.REGISTRY, "env", types=[str])
-    if "ddl_package_dir" not in app.config.values:
-        app.add_config_value("ddl_package_dir", "src/ddl", "env", types=[str])
+    app.add_config_value("ddl_equation_registry", "", "env", types=[str])
+    if "ddl_execution_packages" not in app.config.values:  # the packages execution tracks
+        app.add_config_value("ddl_execution_packages", {}, "", types=[dict])
+    # A page's part in its series (or None), for the index's order: the blog answers.
+    app.add_event("ddl-page-part")
     app.add_directive("equation-index", EquationIndex)
     app.connect("builder-inited", _init_env)
     app.connect("env-before-read-docs", lambda app, env, docnames: _init_env(app, env))

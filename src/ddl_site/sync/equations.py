@@ -9,14 +9,15 @@ Plain functions over files and text; nothing here knows Sphinx. Three sources, o
   importing it), with the qualified name of the function, method or class whose docstring
   cites it, its file and the line of its ``def``/``class`` (:func:`package_citations`). A
   citation in a *module* docstring is a mention, not an implementation;
-* the equation registry, ``tests/equations/registry.py``, which holds a check for every
+* the equation registry (a Python file the site names, ``ddl_equation_registry``; this series'
+  is ``tests/equations/registry.py``), which holds a check for every
   implemented equation (``Check("eq-<label>", ...)``) and declares, with a reason, the
   labelled equations the package does not implement (``NotInPackage("eq-<label>",
   "why")``); read here with :mod:`ast` for the labels and their lines
   (:func:`registry_declarations`).
 
 :func:`join` puts them together (one :class:`Entry` per labelled equation) and
-:func:`problems` says what is inconsistent, as :class:`~.frontmatter.Problem` values.
+:func:`problems` says what is inconsistent, as :class:`~ddl_site.core.problems.Problem` values.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..blog.frontmatter import Problem
+from ..core.problems import Problem
 
 #: ``:eq:`eq-x``` cites an equation; a label named any other way (``eq-x`` in a module's list of
 #: the equations it covers, say) is a mention: it must exist too, but implements nothing.
@@ -37,8 +38,6 @@ CITATION = re.compile(
 #: The registry's constructors whose first argument is a label.
 CHECK_CALL = "Check"
 NOT_IMPLEMENTED_CALL = "NotInPackage"
-REGISTRY = "tests/equations/registry.py"
-REGISTRY_TEST = "tests/equations/test_equations.py"
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ def package_citations(package_dir: Path, root: Path) -> list[Citation]:
 # -- the registry ----------------------------------------------------------------------------
 
 
-def registry_declarations(source: str, path: str = REGISTRY) -> Registry:
+def registry_declarations(source: str, path: str) -> Registry:
     """The labels the registry checks or declares not implemented, with their lines."""
     registry = Registry(path)
     for node in ast.walk(ast.parse(source, filename=path)):
@@ -212,7 +211,7 @@ def registry_declarations(source: str, path: str = REGISTRY) -> Registry:
     return registry
 
 
-def read_registry(root: Path, path: str = REGISTRY) -> Registry:
+def read_registry(root: Path, path: str) -> Registry:
     file = root / path
     if not file.is_file():
         return Registry(path)
@@ -348,8 +347,3 @@ def source_url(repository: str, branch: str, path: str, line: int | None = None)
     """The file on the repository's web page, at a line: ``<repo>/blob/<branch>/<path>#L<n>``."""
     url = f"{repository.rstrip('/')}/blob/{branch}/{path}"
     return f"{url}#L{line}" if line else url
-
-
-def pytest_id(label: str) -> str:
-    """The id pytest gives the check of ``label``."""
-    return f"{REGISTRY_TEST}::test_equation_matches_function[{label}]"

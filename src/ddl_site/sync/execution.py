@@ -60,10 +60,13 @@ The dependency analysis is plain functions that know nothing of Sphinx; the func
 
 ``ddl_execution_packages``
     ``{import name: source folder}`` of the packages whose modules the posts import, folders
-    relative to the book's root, for the static cross-check. Default ``{"ddl": "src/ddl"}``.
+    relative to the book's root, for the static cross-check (and the packages whose docstrings
+    :mod:`.equation_links` reads for the equations they implement). Default ``{}``: none; this
+    series names ``{"ddl": "src/ddl"}``.
 ``ddl_execution_requirements``
     For untraced kernels only: requirements files whose contents (with the files they include
-    via ``-r``/``-c``) are part of the environment fingerprint. Default ``["requirements.txt"]``.
+    via ``-r``/``-c``) are part of the environment fingerprint. Default ``[]``; this series
+    names ``["requirements.txt"]``.
 ``ddl_execution_installed``
     Whether distributions, their versions and the Python version are part of the fingerprint
     (for untraced kernels, the installed distributions). Default ``True``.
@@ -293,7 +296,7 @@ def keep_imports_in(path: Path) -> None:
 
 
 def _imports_code() -> str:
-    from ..pages.rebuild import code_digest
+    from ..core.records import code_digest
 
     return code_digest("sync/execution.py", "pages/wheel.py")
 
@@ -762,7 +765,7 @@ def reading_settings(myst_config, nb_config, cache_version: str) -> str:
     the next whatever the order of the sets in them (which changes with ``PYTHONHASHSEED``)."""
     import myst_nb
 
-    from ..pages.rebuild import code_digest, digest
+    from ..core.records import code_digest, digest
 
     return digest(
         [
@@ -1186,8 +1189,9 @@ def _save_imports(app, exception) -> None:
 
 def setup(app) -> None:
     """Register the config values and the event handlers with Sphinx."""
-    app.add_config_value("ddl_execution_packages", {"ddl": "src/ddl"}, "", types=[dict])
-    app.add_config_value("ddl_execution_requirements", ["requirements.txt"], "", types=[list])
+    if "ddl_execution_packages" not in app.config.values:  # equation_links reads it too
+        app.add_config_value("ddl_execution_packages", {}, "", types=[dict])
+    app.add_config_value("ddl_execution_requirements", [], "", types=[list])
     app.add_config_value("ddl_execution_installed", True, "", types=[bool])
     app.add_config_value("ddl_execution_workers", 0, "", types=[int])
     app.connect("builder-inited", _keep_imports, priority=100)  # before the lead images

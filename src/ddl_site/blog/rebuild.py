@@ -25,9 +25,9 @@ What a rebuild writes must be what a clean build writes; besides the views this 
 * prunes the search index of words no page has any more (:func:`prune_search_index`);
 * removes the figures and redirect pages earlier builds wrote that no page makes any more,
   recorded in ``<doctrees>/ddl-written.json`` (:func:`remove_gone_files`);
-* gives the other modules :func:`write_if_changed` (an unchanged file keeps its time) and
-  :func:`code_digest` (what is kept between builds is kept with the digest of the code that
-  computed it).
+* keeps what it wrote with :mod:`ddl_site.core.records` (:func:`write_if_changed`: an
+  unchanged file keeps its time; :func:`code_digest`: what is kept between builds is kept with
+  the digest of the code that computed it).
 
 :func:`written` tells the passes that run after the pages are written (stylesheet trimming,
 icon subsetting, the notebooks of pages not written) which pages this build wrote.
@@ -35,8 +35,6 @@ icon subsetting, the notebooks of pages not written) which pages this build wrot
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -44,54 +42,9 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ..core.records import code_digest, digest, file_digest
+
 VIEWS_FILE = "ddl-views.json"
-
-
-def canonical(value: Any) -> Any:
-    """``value`` as JSON-able parts whose form does not depend on the order of sets or on
-    the type of a mapping's keys: a mapping becomes its sorted ``[repr(key), value]`` pairs
-    (Sphinx keys some domain data by tuples, which JSON rejects), a set its sorted items."""
-    if isinstance(value, dict):
-        return sorted(([repr(k), canonical(v)] for k, v in value.items()), key=lambda kv: kv[0])
-    if isinstance(value, (set, frozenset)):
-        items = [canonical(v) for v in value]
-        return sorted(items, key=lambda item: json.dumps(item, default=str, sort_keys=True))
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return [type(value).__qualname__, canonical(fields)]
-    if callable(value) and hasattr(value, "__qualname__"):  # not its address
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    return str(value)
-
-
-def digest(value: Any) -> str:
-    """A digest of a value, in its :func:`canonical` form (anything not JSON-able by its
-    ``str``)."""
-    text = json.dumps(canonical(value), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def code_digest(*names: str) -> str:
-    """A digest of this package's own modules or scripts, named from the package's folder
-    (``"sync/execution.py"``...): what is kept between builds is kept with the digest of the
-    code that computed it. A name that is no file of the package is an error, not a digest
-    that never changes."""
-    here = Path(__file__).parents[1]
-    missing = [name for name in names if not (here / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"no module {', '.join(missing)} in {here}")
-    return digest([file_digest(here / name) for name in names])
-
-
-def file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 # The parts of the domains' data a reference to another page can show: labels, titles, numbers.
@@ -200,7 +153,7 @@ def views(app: Sphinx, env) -> dict[str, str]:
             parts.append(index)
         found[docname] = digest(parts)
     # The tag pages (generated, not documents): navigation, and the posts they list.
-    from ..blog.blog_index import tags_of
+    from .blog_index import tags_of
 
     for tag in tags_of(list(posts.values())):
         found[tag_page(tag)] = digest([nav, index, tag])
@@ -209,7 +162,7 @@ def views(app: Sphinx, env) -> dict[str, str]:
 
 def tag_page(tag: str) -> str:
     """The page name of a tag's page."""
-    from ..blog.frontmatter import slugify
+    from .frontmatter import slugify
 
     return f"tags/{slugify(tag)}"
 
@@ -326,7 +279,7 @@ def remove_gone_files(app: Sphinx) -> None:
     """Remove what earlier builds wrote that a clean build would not: images of ``_images/``
     no page shows any more (a figure a code cell no longer draws) and redirect pages no post
     asks for any more. What was written is kept in ``<doctrees>/ddl-written.json``."""
-    from ..blog import redirects
+    from . import redirects
 
     outdir = Path(app.outdir)
     record = Path(app.doctreedir) / "ddl-written.json"
@@ -340,7 +293,7 @@ def remove_gone_files(app: Sphinx) -> None:
         "redirects": [],
     }
     posts = getattr(app.env, "ddl_posts", {})
-    from ..blog.events import _site_files
+    from .events import _site_files
 
     site_files = _site_files(app)  # pages: a redirect that went may have made way for one
     if posts:
@@ -398,19 +351,6 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(json.dumps(current, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)
-
-
-def write_if_changed(path: Path, data: bytes | str) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; whether it wrote."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        if path.read_bytes() == raw:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(raw)
-    return True
 
 
 def _init(app: Sphinx) -> None:

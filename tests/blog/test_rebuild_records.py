@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 from docutils import nodes
 
-from ddl_site.pages import rebuild
+from ddl_site.blog import rebuild
+from ddl_site.core import records
 
 
 def _env(**domaindata):
@@ -162,9 +163,9 @@ def test_tag_pages_follow_the_site_code(tmp_path, monkeypatch):
     tag = rebuild.tag_page("basics")
     before = rebuild.views(app, env)[tag]
     digests = {}
-    real = rebuild.file_digest
+    real = records.file_digest
     monkeypatch.setattr(
-        rebuild, "file_digest", lambda path: digests.get(Path(path).name) or real(path)
+        records, "file_digest", lambda path: digests.get(Path(path).name) or real(path)
     )
     digests["blog_index.py"] = "edited"
     assert rebuild.views(app, env)[tag] != before

@@ -2,7 +2,7 @@
 something of them, and the site they leave is the one a clean build of the same tree writes,
 byte for byte.
 
-The book under ``tests/pages/roots/test-rebuild`` is small but has what the real site's rebuilds
+The book under ``tests/blog/roots/test-rebuild`` is small but has what the real site's rebuilds
 must get right: a series of three posts (series box, previous and next links), an index of the
 posts (titles, excerpts, dates, tags, a lead image drawn by code), tag pages, a reference from
 one post to another's equation, an index of equations, and a post whose code runs (and draws a
