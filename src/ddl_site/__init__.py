@@ -18,12 +18,13 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import art, blog, core, pages, sync
-
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # Imported here, not above: a book that loads one wing (ddl_site.sync) imports that wing alone.
+    from . import art, blog, core, pages, sync
+
     core.setup(app)
     art.setup(app)
     sync.setup(app)

@@ -1,3 +1,5 @@
+"""``python -m ddl_site``: the commands of :mod:`.cli` (new, check, notebooks)."""
+
 import sys
 
 from .cli import main

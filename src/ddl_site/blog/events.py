@@ -1,4 +1,4 @@
-"""The Sphinx side: events that read front matter and put the blog's parts on the pages.
+"""The blog's Sphinx glue: events that read front matter and put the blog's parts on pages.
 
 Kept thin: reading and checking is in :mod:`.frontmatter`; what the HTML says is in
 :mod:`.series`, :mod:`.blog_index`, :mod:`.social`, :mod:`.comments`, :mod:`.redirects` and
@@ -21,11 +21,11 @@ from sphinx.util.osutil import relative_uri
 from ..core.problems import Problem
 from ..core.records import write_if_changed
 from . import blog_index, checks, comments, feed, frontmatter, rebuild, redirects, series, social
+from .feed import FEED_FILE
 from .frontmatter import Post, slugify
 from .site_config import ConfigSource, baseurl_problem, giscus_problems
 
 logger = logging.getLogger(__name__)
-FEED_FILE = "atom.xml"
 STATIC = Path(__file__).parents[1] / "static"
 
 
@@ -256,19 +256,8 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
 
 def _site_files(app: Sphinx) -> dict[str, str]:
     """Every file the site publishes that a redirect may not replace."""
-    files = {f"{d}.html": _source_path(app, d) for d in app.env.found_docs}
-    for name in (
-        "index.html",
-        "genindex.html",
-        "search.html",
-        "py-modindex.html",
-        FEED_FILE,
-        "sitemap.xml",
-    ):
-        files.setdefault(name, f"the site's {name}")
-    for tag in blog_index.tags_of(list(app.env.ddl_posts.values())):
-        files[f"tags/{slugify(tag)}.html"] = f"the tag page for '{tag}'"
-    return files
+    pages = {d: _source_path(app, d) for d in app.env.found_docs}
+    return redirects.site_files(pages, blog_index.tags_of(list(app.env.ddl_posts.values())))
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 ATOM = "http://www.w3.org/2005/Atom"
+FEED_FILE = "atom.xml"  # at the site's root
 
 
 @dataclass(frozen=True)

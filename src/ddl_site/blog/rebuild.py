@@ -293,9 +293,13 @@ def remove_gone_files(app: Sphinx) -> None:
         "redirects": [],
     }
     posts = getattr(app.env, "ddl_posts", {})
-    from .events import _site_files
+    from .blog_index import tags_of
 
-    site_files = _site_files(app)  # pages: a redirect that went may have made way for one
+    # Pages: a redirect that went may have made way for one.
+    pages = {
+        d: Path(app.env.doc2path(d)).relative_to(app.srcdir).as_posix() for d in app.env.found_docs
+    }
+    site_files = redirects.site_files(pages, tags_of(list(posts.values())))
     if posts:
         files, _ = redirects.plan(posts, site_files)
         now["redirects"] = sorted(files)

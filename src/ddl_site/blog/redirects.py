@@ -7,11 +7,31 @@ canonical link and a plain link; no scripts, nothing fetched from elsewhere).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import PurePosixPath
 
 from ..core.problems import Problem
+from .feed import FEED_FILE
 from .frontmatter import Post, slugify
+
+
+def site_files(pages: Mapping[str, str], tags: Iterable[str]) -> dict[str, str]:
+    """Every file the site publishes that a redirect may not replace, and what it is: each page
+    (``{docname: its source file}``), the site's own files, and each tag's page."""
+    files = {f"{d}.html": source for d, source in pages.items()}
+    for name in (
+        "index.html",
+        "genindex.html",
+        "search.html",
+        "py-modindex.html",
+        FEED_FILE,
+        "sitemap.xml",
+    ):
+        files.setdefault(name, f"the site's {name}")
+    for tag in tags:
+        files[f"tags/{slugify(tag)}.html"] = f"the tag page for '{tag}'"
+    return files
 
 
 def old_urls(post: Post) -> list[tuple[str, int | None]]:
