@@ -9,7 +9,7 @@ on the site. A script may use the series' look from this module (:func:`figure`,
 
 A drawing runs again exactly when what it depends on changed: the script's bytes, the modules of
 ``ddl`` and ``ddl_site`` it imports (directly or through other modules, found statically as for
-the posts' code in :mod:`ddl_site.execution`), and the matplotlib, numpy and Pillow versions; or
+the posts' code in :mod:`ddl_site.sync.execution`), and the matplotlib, numpy and Pillow versions; or
 when its file is missing or was altered. ``book/.lead-images.json`` records what each image was drawn
 from. A file is rewritten only when its bytes change, so an unchanged image does not make
 Sphinx think a post is out of date.

@@ -10,7 +10,7 @@ Two rules, as plain functions over a post's MyST source (nothing here knows Sphi
   ``{constant}`0.919``` and passes. Maths (``$…$``, ``$$…$$``), code and links are not prose.
 
 Every check here reads the post as MyST does, through the tokens of its markdown-it parser
-(:mod:`ddl_site.myst_tokens`): prose is what MyST renders as text, maths what it renders as
+(:mod:`ddl_site.core.myst_tokens`): prose is what MyST renders as text, maths what it renders as
 maths, code what it renders as code, so an indented code block, maths over two lines and a
 code span holding backticks are each read as what they are.
 """

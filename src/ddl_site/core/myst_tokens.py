@@ -1,7 +1,7 @@
 """A post read as MyST reads it: the markdown-it tokens of MyST's own parser, with lines.
 
-The checks of a post's text (:mod:`ddl_site.checks`, the heading check of
-:mod:`ddl_site.frontmatter`) must see what the site renders: prose where MyST finds
+The checks of a post's text (:mod:`ddl_site.blog.checks`, the heading check of
+:mod:`ddl_site.blog.frontmatter`) must see what the site renders: prose where MyST finds
 paragraphs, maths where ``dollarmath`` or ``amsmath`` finds maths, code where MyST finds a
 code span or a code block. So they read the tokens of the parser MyST builds
 (``myst_parser.parsers.mdit.create_md_parser``, with the extensions the site enables), never

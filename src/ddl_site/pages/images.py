@@ -8,7 +8,7 @@ For every ``<img>`` in a page's body:
 * the first image of the page (a post's lead image, the first entry of an index: what the
   reader sees first) is fetched at high priority; the others load as the reader scrolls to
   them (``loading="lazy"``);
-* a lead image (drawn at 800 x 420 by :mod:`ddl_site.lead_images`) is offered as WebP in the
+* a lead image (drawn at 800 x 420 by :mod:`ddl_site.art.lead_images`) is offered as WebP in the
   widths it is shown at (``<picture>``, 400 and 800 pixels wide): a quarter of the PNG's bytes.
   The PNG or JPEG stays the ``src`` (and the image for feeds and social cards).
 

@@ -15,7 +15,7 @@ requested: this module is the site's ``html_math_renderer``.
 A TeX error fails the build, naming the file, the line and the equation.
 
 If the pinned KaTeX is not installed in ``node_modules`` at the repository's root, the first
-build installs it (:mod:`ddl_site.node`).
+build installs it (:mod:`ddl_site.pages.node`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ If a pinned package of ``dependencies`` is missing from ``node_modules`` at the 
 root (or another version is there), the build runs ``npm ci --omit=dev`` once, under a lock
 so that parallel builds install once.
 
-``python -m ddl_site.node npm ci`` (or ``node ...``) runs the pinned npm or node by hand.
+``python -m ddl_site.pages.node npm ci`` (or ``node ...``) runs the pinned npm or node by hand.
 """
 
 from __future__ import annotations
@@ -140,9 +140,9 @@ def run(script: Path, payload: object) -> object:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m ddl_site.node npm|npx|node ARGS...``: run the pinned program at the repository."""
+    """``python -m ddl_site.pages.node npm|npx|node ARGS...``: run the pinned program at the repository."""
     if not argv or argv[0] not in {"node", "npm", "npx"}:
-        print("usage: python -m ddl_site.node {node,npm,npx} [ARGS...]", file=sys.stderr)
+        print("usage: python -m ddl_site.pages.node {node,npm,npx} [ARGS...]", file=sys.stderr)
         return 2
     try:
         root = wheel_root()

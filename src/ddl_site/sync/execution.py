@@ -8,7 +8,7 @@ How the kernel is traced. myst-nb executes a post through jupyter-cache and nbcl
 the kernel its notebook names (``python3``) from a kernel spec looked up on ``JUPYTER_PATH``, in
 the environment of the build's process. When some post is to be executed, this module writes,
 for each kernel name those posts use, a copy of the spec that name resolves to whose ``argv``
-runs :mod:`ddl_site.tracer` (a stdlib-only script) instead of ``-m ipykernel_launcher``, into
+runs :mod:`ddl_site.sync.tracer` (a stdlib-only script) instead of ``-m ipykernel_launcher``, into
 ``<jupyter cache>/ddl-kernels/kernels/<name>/``, and puts that folder first on ``JUPYTER_PATH``
 for the build. Sphinx's ``source-read`` event, which comes just before myst-nb parses (and so
 executes) a post, sets ``DDL_EXECUTION_TRACE`` to that post's trace file
@@ -479,7 +479,7 @@ def importable(name: str) -> bool:
 class Fingerprint:
     """What a post's outputs depend on: its code, the files and distributions it loaded.
 
-    ``traced`` fingerprints come from the post's kernel (see :mod:`ddl_site.tracer`); the others
+    ``traced`` fingerprints come from the post's kernel (see :mod:`ddl_site.sync.tracer`); the others
     (a kernel that cannot be traced) stand on the static import analysis and on the whole
     environment, as hashes in ``environment``.
     """
@@ -561,7 +561,7 @@ def traced_fingerprint(
     notebook: str, trace: Mapping[str, Any], static: Mapping[str, str], installed: bool = True
 ) -> Fingerprint:
     """The fingerprint of outputs a traced kernel made: what it loaded (see
-    :mod:`ddl_site.tracer`), with the sources the static analysis finds (a cross-check)."""
+    :mod:`ddl_site.sync.tracer`), with the sources the static analysis finds (a cross-check)."""
     sources = {**dict(trace.get("sources", {})), **static}
     if not installed:
         return Fingerprint(notebook, sources, traced=True)

@@ -1,7 +1,7 @@
 """The kernel side of the execution fingerprint: what a post's kernel actually loaded.
 
 The build runs each post's IPython kernel through this file instead of ``ipykernel_launcher``
-(:mod:`ddl_site.execution` writes a kernel spec whose ``argv`` names it), so it must run as a
+(:mod:`ddl_site.sync.execution` writes a kernel spec whose ``argv`` names it), so it must run as a
 script and import nothing but the standard library and ipykernel: importing the ``ddl_site``
 package would load Sphinx into every kernel. Before the kernel starts it installs an audit hook
 (:func:`sys.addaudithook`) that notes
@@ -256,7 +256,7 @@ class Tracer:
             os.replace(temporary, self.output)
             self._last = snapshot
         except Exception as error:  # noqa: BLE001 - say so, but let the post run
-            print(f"ddl_site.tracer: cannot write {self.output}: {error}", file=sys.stderr)
+            print(f"ddl_site.sync.tracer: cannot write {self.output}: {error}", file=sys.stderr)
 
 
 def main() -> None:
