@@ -9,10 +9,10 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import claims, events, numbering, rebuild
-
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from . import claims, events, numbering, rebuild  # on setup, not on import
+
     events.setup(app)  # the blog: front matter, header, series box, index, feed, old URLs
     claims.setup(app)  # comparisons in prose checked by the code that computed them
     numbering.setup(app)  # figures and equations numbered from 1 in each post

@@ -10,10 +10,18 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, icons, images, katex, notebooks, stylesheets, wheel
-
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from . import (
+        assets,
+        icons,
+        images,
+        katex,
+        notebooks,
+        stylesheets,
+        wheel,
+    )  # on setup, not on import
+
     katex.setup(app)  # maths typeset at build time, no MathJax
     notebooks.setup(app)  # each post as a notebook a reader can run: download, Colab, Binder
     wheel.setup(app)  # the ddl package the pages were built with, published as a wheel

@@ -15,10 +15,10 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import execution, streams
-
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from . import execution, streams  # on setup, not on import
+
     streams.setup(app)  # printed output as printed, however the kernel cut it: same every build
     execution.setup(app)  # exactly the posts whose inputs changed re-execute
     app.setup_extension(f"{__name__}.equation_links")  # each equation linked to its code, check
