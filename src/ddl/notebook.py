@@ -112,7 +112,11 @@ def _show(name: str, value: Any) -> None:
     if name.startswith(claim_key("")):
         rich = f"&#10003; {html.escape(str(value))}"
     else:
-        rich = f"<code>{html.escape(name)}</code> = {html.escape(text)}"
+        # A numpy scalar reads as the number the page shows (0.9375), not numpy 2's repr
+        # (np.float64(0.9375)).
+        number = value.item() if type(value).__module__ == "numpy" and value.ndim == 0 else None
+        seen = text if number is None else repr(number)
+        rich = f"<code>{html.escape(name)}</code> = {html.escape(seen)}"
     metadata["scrapbook"] = {"name": name, "mime_prefix": ""}
     # text/plain keeps the value's own repr (what the page formats); html shows its name.
     display({"text/plain": text, "text/html": rich}, raw=True, metadata=metadata)
