@@ -408,7 +408,9 @@ def test_page_words_are_found_again_when_their_extractor_changes(tmp_path, monke
     assert len(calls) == 2
 
 
-def test_results_are_not_put_back_when_the_code_that_made_them_changed(tmp_path, monkeypatch):
+def test_results_are_not_put_back_or_taken_as_current_when_the_code_that_made_them_changed(
+    tmp_path, monkeypatch
+):
     from ddl_site import postbuild
 
     css = tmp_path / "site" / "theme.css"
@@ -421,10 +423,13 @@ def test_results_are_not_put_back_when_the_code_that_made_them_changed(tmp_path,
     names = [("theme.css", css)]
     assert postbuild.Store(tmp_path / "doctrees", "stylesheets").put_back(names)
     assert css.read_text("utf-8") == ".a{}"
+    assert postbuild.Store(tmp_path / "doctrees", "stylesheets").current(names)
     css.write_text(".a{} .b{}", "utf-8")  # copied again by Sphinx
     _edited(monkeypatch, "stylesheets.py")
     assert not postbuild.Store(tmp_path / "doctrees", "stylesheets").put_back(names)
     assert css.read_text("utf-8") == ".a{} .b{}"
+    css.write_text(".a{}", "utf-8")  # as the other code left it: not taken as current
+    assert not postbuild.Store(tmp_path / "doctrees", "stylesheets").current(names)
 
 
 EQUATION_POST = """\

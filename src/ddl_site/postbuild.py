@@ -12,9 +12,10 @@ site writes nothing.
 Pages are read only when they were written since last read: :func:`page_tokens` keeps each
 page's words by its size and modification time, with the digest of the code that found them.
 
-When no page was written, :meth:`Store.put_back` writes back the last results without asking
-what they were made from; so it does only when the site's code is the code that made them
-(:func:`package_code`, recorded as the store is saved).
+When no page was written, the passes take the files as they are (:meth:`Store.current`) or
+write back the last results (:meth:`Store.put_back`) without asking what they were made from;
+so they do only when the site's code is the code that made them (:func:`package_code`,
+recorded as the store is saved).
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ class Store:
 
     def current(self, names: Iterable[tuple[str, Path]]) -> bool:
         """Whether each file holds the result recorded for it (so the pass has nothing to do
-        while its inputs stay the same)."""
+        while its inputs stay the same), as made by the site's code as it is now."""
+        if self.state.get("code") != self.code():
+            return False
         for name, path in names:
             record = self.state["files"].get(name)
             try:
