@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -327,18 +328,34 @@ def test_a_rebuild_removes_what_no_page_makes_any_more_and_keeps_what_pages_not_
     # Now gone is removed from the book, and b is written again with another frame; a is not
     # written.
     app = _owning_app(tmp_path, ["a", "b"], ["b"])
+    app._ddl_build = "this build"
     app._ddl_owned = {"b": {"b.html", "_images/frame-3.png"}}
     (html / "_images/frame-3.png").write_text("new", "utf-8")
+    # A page written in another process (-j) records its files in the journal alone.
+    worker = SimpleNamespace(**vars(app))
+    worker._ddl_owned = {}
+    rebuild.own(worker, "b", "_images/frame-4.png")
+    (html / "_images/frame-4.png").write_text("new", "utf-8")
     removed = rebuild.remove_gone_files(app)
     assert removed == sorted(
         ["gone.html", "_sources/gone.md", "_images/frame-2.png", "_images/stray.webp"]
     )
     left = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
     assert left == sorted(
-        ["a.html", "_sources/a.md", "_images/frame-1.png", "b.html", "_images/frame-3.png"]
+        [
+            "a.html",
+            "_sources/a.md",
+            "_images/frame-1.png",
+            "b.html",
+            "_images/frame-3.png",
+            "_images/frame-4.png",
+        ]
     )
     rebuild.save_owned(app)
     assert not (tmp_path / "doctrees" / rebuild.JOURNAL_FILE).exists()
+    record = json.loads((tmp_path / "doctrees" / rebuild.OWNED_FILE).read_text("utf-8"))
+    assert record["pages"]["b"] == ["_images/frame-3.png", "_images/frame-4.png", "b.html"]
+    assert sorted(record["pages"]) == ["a", "b"]
     # The next build, which writes nothing, removes nothing.
     quiet = _owning_app(tmp_path, ["a", "b"], [])
     assert rebuild.remove_gone_files(quiet) == []

@@ -47,6 +47,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +310,8 @@ def on_page_written(app: Sphinx, pagename: str, templatename, context, doctree) 
 def own(app: Sphinx, pagename: str, name: str | os.PathLike) -> None:
     """Record that this build made the file ``name`` (relative to the output folder) for the
     page ``pagename``: kept while the page is, removed by the first build after it that passed
-    and makes it no more. Recorded in the journal too, in case the build stops."""
+    and makes it no more. Recorded in the journal too, in case the build stops, and for the
+    pages written in other processes (``-j``), which share the journal."""
     if not records_pages(app):
         return
     name = Path(name).as_posix()
@@ -320,7 +322,7 @@ def own(app: Sphinx, pagename: str, name: str | os.PathLike) -> None:
     journal = Path(app.doctreedir) / JOURNAL_FILE
     journal.parent.mkdir(parents=True, exist_ok=True)
     with journal.open("a", encoding="utf-8") as stream:
-        stream.write(json.dumps([pagename, name]) + "\n")
+        stream.write(json.dumps([getattr(app, "_ddl_build", None), pagename, name]) + "\n")
 
 
 def written(app: Sphinx) -> set[str]:
@@ -385,23 +387,29 @@ def complete_sitemap(app: Sphinx, exception: BaseException | None) -> None:
 
 def _read_owned(app: Sphinx) -> dict[str, Any]:
     """What the last build that passed made (:data:`OWNED_FILE`), with, as ``"stray"``, the
-    files in the journal: made by a build that stopped, or by this one."""
+    files in the journal (made by a build that stopped, or by this one) and, as ``"this
+    build"``, those this build made, by page (in this process or another)."""
     try:
         before = json.loads((Path(app.doctreedir) / OWNED_FILE).read_text(encoding="utf-8"))
         before = before if isinstance(before, dict) else {}
     except (OSError, ValueError):
         before = {}
-    stray = set()
+    stray: set[str] = set()
+    this_build: dict[str, set[str]] = {}
     try:
         lines = (Path(app.doctreedir) / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
     except OSError:
         lines = []
     for line in lines:
         try:
-            stray.add(json.loads(line)[1])
-        except (ValueError, IndexError, TypeError):
+            build, page, name = json.loads(line)
+        except (ValueError, TypeError):
             continue  # the last line of a journal cut short
+        stray.add(name)
+        if build is not None and build == getattr(app, "_ddl_build", None):
+            this_build.setdefault(page, set()).add(name)
     before["stray"] = sorted(stray)
+    before["this build"] = this_build
     return before
 
 
@@ -424,8 +432,9 @@ def owned_now(app: Sphinx, before: dict[str, Any]) -> dict[str, Any]:
             continue  # made again by this build
         if page in docs or page in generated or (not pages_written and page not in former_docs):
             pages[page] = set(files)
-    for page, files in getattr(app, "_ddl_owned", {}).items():
-        pages.setdefault(page, set()).update(files)
+    for fresh in (before.get("this build", {}), getattr(app, "_ddl_owned", {})):
+        for page, files in fresh.items():
+            pages.setdefault(page, set()).update(files)
     imagedir = getattr(app.builder, "imagedir", "_images")
     now: dict[str, Any] = {
         "docs": sorted(docs),
@@ -571,6 +580,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 def _init(app: Sphinx) -> None:
     app._ddl_written = set()
+    app._ddl_build = f"{os.getpid()}-{time.time_ns()}"  # this build's lines in the journal
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
