@@ -51,9 +51,9 @@ def _kept_citations(app: Sphinx, folder: Path) -> list[equations.Citation]:
     import hashlib
     import json
 
-    from .rebuild import code_digest
+    from .rebuild import PARSER, code_digest, versions
 
-    digest = hashlib.sha256(code_digest("equations.py").encode())
+    digest = hashlib.sha256(json.dumps([code_digest("equations.py"), versions(*PARSER)]).encode())
     for path in sorted(folder.rglob("*.py")):
         digest.update(path.relative_to(_root(app)).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
@@ -181,7 +181,7 @@ def _listed_equations(app: Sphinx) -> str:
     import hashlib
     import json
 
-    from .rebuild import code_digest, digest
+    from .rebuild import PARSER, code_digest, digest, versions
 
     # Parsing every post for its equations takes a while: what each text holds is kept, in
     # the doctree folder (the environment is saved only when a page is read).
@@ -191,7 +191,7 @@ def _listed_equations(app: Sphinx) -> str:
     except (OSError, ValueError, TypeError):
         known = {}
     before = set(known)
-    code = code_digest("equations.py", "myst_tokens.py")
+    code = digest([code_digest("equations.py", "myst_tokens.py"), versions(*PARSER)])
     kept, listed = {}, []
     for docname, path, text in _posts(app):
         key = hashlib.sha256(f"{code}\0{path}\0{text}".encode()).hexdigest()

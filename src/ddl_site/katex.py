@@ -34,7 +34,7 @@ from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
 from . import node as node_packages
-from .rebuild import write_if_changed
+from .rebuild import code_digest, write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ def tex_of(node: nodes.Element) -> tuple[str, bool]:
 
 
 def key_of(tex: str, display: bool, version: str) -> str:
-    return hashlib.sha256(f"{version}\0{int(display)}\0{tex}".encode()).hexdigest()
+    renderer = code_digest("katex_render.cjs")  # how KaTeX is called is part of what it gives
+    return hashlib.sha256(f"{version}\0{renderer}\0{int(display)}\0{tex}".encode()).hexdigest()
 
 
 # --- Node.js and the pinned KaTeX ----------------------------------------------------------
