@@ -9,6 +9,7 @@ WebSocket, which the test listens for too.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shlex
@@ -100,7 +101,8 @@ class LivePreview:
         try:
             with urllib.request.urlopen(f"{self.url}/{page}", timeout=10) as response:
                 return response.read().decode("utf-8")
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+        # A page Sphinx is writing can be served cut short.
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError):
             return None
 
     def wait_for(self, condition, timeout: float, what: str) -> float:
