@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -89,7 +90,11 @@ class LivePreview:
             start_new_session=True,
         )
         # The server answers once the first build is done.
-        self.wait_for(lambda: self.fetch("") is not None, timeout, "the first build")
+        try:
+            self.wait_for(lambda: self.fetch("") is not None, timeout, "the first build")
+        except BaseException:
+            self.stop()
+            raise
 
     def log(self) -> str:
         return ANSI.sub("", self.log_path.read_text(encoding="utf-8", errors="replace"))
@@ -216,3 +221,33 @@ def test_live_preview_shows_each_save_and_reloads_the_page(preview):
     assert changes == ["book/first.md", "book/first.md", "book/first.image.py", "_config.yml"], (
         "each save, and nothing the builds write, sets off a build"
     )
+
+
+@pytest.mark.site
+def test_live_preview_reloads_the_page_open_in_chromium(preview):
+    """The page open in a browser reloads itself after a save, and shows it."""
+    from browser.browser_site import CHROMIUM, CHROMIUM_FLAGS
+
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI must have it: .ci/run installs it)", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    saved = "A last paragraph of prose, saved while the page is open."
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = context.new_page()
+            page.goto(f"{preview.url}/book/second.html", wait_until="load")
+            assert saved not in page.content()
+            page.evaluate("window.openedBeforeTheSave = true")  # a reload forgets it
+            with page.expect_event("load", timeout=120_000):
+                edit(preview.source / "book" / "second.md", "A last paragraph of prose.", saved)
+            assert saved in page.content()
+            assert page.evaluate("window.openedBeforeTheSave") is None
+        finally:
+            context.close()
