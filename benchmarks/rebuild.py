@@ -27,6 +27,11 @@ of the copy gets a last code cell that imports, by a computed name
    environment (README's test command, after its build command): none. This one changes the
    environment the benchmark runs in: use a throwaway one.
 
+With ``--clean-builds``, instead of the builds above: two clean builds of two copies, one
+executing the posts one after another (``ddl_execution_workers: 1``) and one side by side (the
+default, one per core), each timed, and whether their pages are identical (every file but
+``.buildinfo``, which holds the configuration's hash).
+
 With ``--live-preview``, instead of the builds above: README's live preview (its command taken
 from README.md, as ``tests/test_live_preview.py`` runs it) serves the copy, and each of
 ``--repeat`` saves of a sentence of prose (Part 6, or the last post) is timed until the preview
@@ -43,6 +48,7 @@ own start-up), to separate it from the build's.
     .venv/bin/python benchmarks/rebuild.py [--committed] [--keep] [--readme-sequence]
                                            [--repeat N] [--startup] [--only-edit-loop]
                                            [--live-preview] [--execution-cache FOLDER]
+                                           [--clean-builds]
 
 Exits non-zero if a build fails or executes other posts than those expected.
 """
@@ -76,7 +82,14 @@ NOT_COPIED = {
     "__pycache__",
     "test-artifacts",
 }
-EXECUTING = re.compile(r"^(\S+\.(?:md|ipynb)): Executing notebook", re.MULTILINE)
+# A post executed by myst-nb as it is read, or before, side by side with others.
+EXECUTING = re.compile(
+    r"^(\S+\.(?:md|ipynb)): (?:Executing notebook|executed in [\d.]+ s$)", re.MULTILINE
+)
+EXECUTED_IN = re.compile(
+    r"(?:Executed notebook in ([\d.]+) seconds|^\S+\.(?:md|ipynb): executed in ([\d.]+) s$)",
+    re.MULTILINE,
+)
 REASON = re.compile(r"^(\S+\.(?:md|ipynb)): re-executing, (.*)$", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 READ = re.compile(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", re.MULTILINE)
@@ -134,8 +147,8 @@ def build(site: Path, label: str, extra: Path | None = None) -> Step:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     log = ANSI.sub("", result.stdout + result.stderr)
-    executed = sorted({os.path.relpath(path, site) for path in EXECUTING.findall(log)})
-    ran = sum(float(s) for s in re.findall(r"Executed notebook in ([\d.]+) seconds", log))
+    executed = sorted({os.path.relpath(site / path, site) for path in EXECUTING.findall(log)})
+    ran = sum(float(a or b) for a, b in EXECUTED_IN.findall(log))
     problems = [
         line.strip()
         for line in log.splitlines()
@@ -282,7 +295,14 @@ def main() -> int:
         action="store_true",
         help="time README's live preview instead: prose save -> page reloaded and served",
     )
+    parser.add_argument(
+        "--clean-builds",
+        action="store_true",
+        help="time a clean build with posts executed one at a time and one side by side",
+    )
     args = parser.parse_args()
+    if args.clean_builds:
+        return clean_builds(args)
     if args.startup:
         times = []
         for _ in range(max(args.repeat, 1)):
@@ -426,6 +446,55 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # utime, stime, cutime, cstime: fields 14 to 17 of proc(5), counted from the pid.
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def clean_builds(args) -> int:
+    """A clean build executing one post at a time, and one executing them side by side."""
+    import filecmp
+
+    work = Path(tempfile.mkdtemp(prefix="ddl-clean-"))
+    rows: list[tuple[str, Step, Path]] = []
+    for label, workers in (("one post at a time", 1), ("side by side", 0)):
+        site = copy_repository(work / f"workers-{workers}", committed=args.committed)
+        config = site / "_config.yml"
+        text = config.read_text(encoding="utf-8")
+        anchor = "  config:\n"
+        assert anchor in text, "sphinx.config not found in _config.yml"
+        config.write_text(
+            text.replace(anchor, f"{anchor}    ddl_execution_workers: {workers}\n", 1),
+            encoding="utf-8",
+        )
+        load = os.getloadavg()[0]
+        row = build(site, f"clean build, {label}")
+        rows.append((label, row, site))
+        print(
+            f"clean build, {label:<20} wall {row.seconds:6.1f} s  CPU {row.cpu:6.1f} s  "
+            f"executed {len(row.executed)} posts (their own times add up to {row.execution:.1f} s)"
+            f"  load {load:.1f} -> {os.getloadavg()[0]:.1f}  exit {row.returncode}"
+        )
+    (_, one, one_site), (_, side, side_site) = rows
+    if one.returncode or side.returncode:
+        print("a build failed")
+        return 1
+    a, b = one_site / "_build" / "html", side_site / "_build" / "html"
+    files = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    files |= {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    differ = sorted(
+        str(f)
+        for f in files
+        if f.name != ".buildinfo"
+        and not ((a / f).is_file() and (b / f).is_file() and filecmp.cmp(a / f, b / f, False))
+    )
+    print(
+        f"side by side / one at a time: wall {side.seconds / one.seconds:.2f}, "
+        f"CPU {side.cpu / one.cpu:.2f}; pages identical: {'yes' if not differ else 'NO'} "
+        f"({len(files)} files compared)"
+    )
+    for name in differ[:20]:
+        print(f"  differs: {name}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if differ else 0
 
 
 def live_preview(args, work: Path, site: Path) -> int:
