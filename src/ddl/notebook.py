@@ -51,7 +51,9 @@ def claim(name: str, holds: Any, statement: str) -> None:
     Raises :class:`ClaimError` naming the claim when it is false.
     """
     if not name or not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"claim name: expected letters, digits, '-' or '_'; found {name!r}")
+        raise ValueError(
+            f"claim name: expected letters or digits, which '-' and '_' may join; found {name!r}"
+        )
     if type(holds).__name__ not in ("bool", "bool_"):
         raise TypeError(
             f"claim {name!r}: expected a bool (the comparison itself); "

@@ -174,7 +174,9 @@ def test_a_claim_of_another_type_names_it(holds):
 def test_a_bad_claim_name_is_quoted(name):
     with pytest.raises(ValueError) as error:
         claim(name, True, "x")
-    assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
+    assert str(error.value) == (
+        f"claim name: expected letters or digits, which '-' and '_' may join; found {name!r}"
+    )
 
 
 @pytest.mark.parametrize("word", ["epoch", "stomach", "monarch", "matriarch", "patriarch", "tech"])
@@ -213,7 +215,9 @@ def test_counted_separates_thousands_in_either_form_and_reads_numpy_integers():
 def test_a_claim_name_needs_a_letter_or_digit_and_nothing_else(name):
     with pytest.raises(ValueError) as error:
         claim(name, True, "x")
-    assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
+    assert str(error.value) == (
+        f"claim name: expected letters or digits, which '-' and '_' may join; found {name!r}"
+    )
 
 
 def test_a_numpy_comparison_is_a_claim_and_a_false_one_raises(shown):
