@@ -27,6 +27,18 @@ of the copy gets a last code cell that imports, by a computed name
    environment (README's test command, after its build command): none. This one changes the
    environment the benchmark runs in: use a throwaway one.
 
+With ``--clean-builds``, instead of the builds above: two clean builds of two copies, one
+executing the posts one after another (``ddl_execution_workers: 1``) and one side by side (the
+default, one per core), each timed, and whether their pages are identical (every file but
+``.buildinfo``, which holds the configuration's hash).
+
+With ``--live-preview``, instead of the builds above: README's live preview (its command taken
+from README.md, as ``tests/blog/test_live_preview.py`` runs it) serves the copy, and each of
+``--repeat`` saves of a sentence of prose (Part 6, or the last post) is timed until the preview
+tells the page to reload (its WebSocket message) and until the served page shows the sentence
+(goal: at most 5 s). Seed the execution cache (``--execution-cache _build/.jupyter_cache``) or
+the preview's first build executes every post.
+
 Prints, for each build, its wall-clock and CPU time, the posts it executed (with the reasons
 the log gave), the documents it read and the documents it wrote; for the repeated rows, the
 minimum and median. On a shared machine wall-clock times vary with the load (printed): compare
@@ -35,6 +47,8 @@ own start-up), to separate it from the build's.
 
     .venv/bin/python benchmarks/rebuild.py [--committed] [--keep] [--readme-sequence]
                                            [--repeat N] [--startup] [--only-edit-loop]
+                                           [--live-preview] [--execution-cache FOLDER]
+                                           [--clean-builds]
 
 Exits non-zero if a build fails or executes other posts than those expected.
 """
@@ -42,6 +56,7 @@ Exits non-zero if a build fails or executes other posts than those expected.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import resource
@@ -50,6 +65,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +82,14 @@ NOT_COPIED = {
     "__pycache__",
     "test-artifacts",
 }
-EXECUTING = re.compile(r"^(\S+\.(?:md|ipynb)): Executing notebook", re.MULTILINE)
+# A post executed by myst-nb as it is read, or before, side by side with others.
+EXECUTING = re.compile(
+    r"^(\S+\.(?:md|ipynb)): (?:Executing notebook|executed in [\d.]+ s$)", re.MULTILINE
+)
+EXECUTED_IN = re.compile(
+    r"(?:Executed notebook in ([\d.]+) seconds|^\S+\.(?:md|ipynb): executed in ([\d.]+) s$)",
+    re.MULTILINE,
+)
 REASON = re.compile(r"^(\S+\.(?:md|ipynb)): re-executing, (.*)$", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 READ = re.compile(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", re.MULTILINE)
@@ -124,8 +147,8 @@ def build(site: Path, label: str, extra: Path | None = None) -> Step:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     log = ANSI.sub("", result.stdout + result.stderr)
-    executed = sorted({os.path.relpath(path, site) for path in EXECUTING.findall(log)})
-    ran = sum(float(s) for s in re.findall(r"Executed notebook in ([\d.]+) seconds", log))
+    executed = sorted({os.path.relpath(site / path, site) for path in EXECUTING.findall(log)})
+    ran = sum(float(a or b) for a, b in EXECUTED_IN.findall(log))
     problems = [
         line.strip()
         for line in log.splitlines()
@@ -267,7 +290,19 @@ def main() -> int:
         action="store_true",
         help="stop after the author's edit loop (no-op, prose, code cell): no installs",
     )
+    parser.add_argument(
+        "--live-preview",
+        action="store_true",
+        help="time README's live preview instead: prose save -> page reloaded and served",
+    )
+    parser.add_argument(
+        "--clean-builds",
+        action="store_true",
+        help="time a clean build with posts executed one at a time and one side by side",
+    )
     args = parser.parse_args()
+    if args.clean_builds:
+        return clean_builds(args)
     if args.startup:
         times = []
         for _ in range(max(args.repeat, 1)):
@@ -282,6 +317,8 @@ def main() -> int:
     site = copy_repository(work / "site", committed=args.committed)
     if args.execution_cache:
         shutil.copytree(args.execution_cache, site / "_build" / ".jupyter_cache")
+    if args.live_preview:
+        return live_preview(args, work, site)
     extra = work / "extra"
     extra.mkdir()
     posts = toc_posts(site)
@@ -322,14 +359,7 @@ def main() -> int:
         if no_op.read or no_op.written:
             problems.append(f"no-op rebuild: read {no_op.read}, wrote {no_op.written}")
 
-    prose_post = next(
-        (
-            p
-            for p in posts
-            if re.search(r"^part: 6\s*$", p.read_text(encoding="utf-8"), re.MULTILINE)
-        ),
-        posts[-1],
-    )
+    prose_post = prose_post_of(site)
     prose_shown = str(prose_post.relative_to(site))
     prose_doc = str(prose_post.relative_to(site).with_suffix(""))
     for i in range(max(args.repeat, 1)):
@@ -396,6 +426,170 @@ def main() -> int:
         f"{probe_shown} imports {probed} by a computed name and reads {PROBE_DATA}",
     ]
     return report(args, work, rows, problems, module=module, users=users, extra_lines=lines)
+
+
+def prose_post_of(site: Path) -> Path:
+    """The post the prose edits go to: Part 6, or the last page of the table of contents."""
+    posts = toc_posts(site)
+    return next(
+        (
+            p
+            for p in posts
+            if re.search(r"^part: 6\s*$", p.read_text(encoding="utf-8"), re.MULTILINE)
+        ),
+        posts[-1],
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process and of the children it has waited for (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime, stime, cutime, cstime: fields 14 to 17 of proc(5), counted from the pid.
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def clean_builds(args) -> int:
+    """A clean build executing one post at a time, and one executing them side by side."""
+    import filecmp
+
+    work = Path(tempfile.mkdtemp(prefix="ddl-clean-"))
+    rows: list[tuple[str, Step, Path]] = []
+    for label, workers in (("one post at a time", 1), ("side by side", 0)):
+        site = copy_repository(work / f"workers-{workers}", committed=args.committed)
+        config = site / "_config.yml"
+        text = config.read_text(encoding="utf-8")
+        anchor = "  config:\n"
+        assert anchor in text, "sphinx.config not found in _config.yml"
+        config.write_text(
+            text.replace(anchor, f"{anchor}    ddl_execution_workers: {workers}\n", 1),
+            encoding="utf-8",
+        )
+        load = os.getloadavg()[0]
+        row = build(site, f"clean build, {label}")
+        rows.append((label, row, site))
+        print(
+            f"clean build, {label:<20} wall {row.seconds:6.1f} s  CPU {row.cpu:6.1f} s  "
+            f"executed {len(row.executed)} posts (their own times add up to {row.execution:.1f} s)"
+            f"  load {load:.1f} -> {os.getloadavg()[0]:.1f}  exit {row.returncode}"
+        )
+    (_, one, one_site), (_, side, side_site) = rows
+    if one.returncode or side.returncode:
+        print("a build failed")
+        return 1
+    a, b = one_site / "_build" / "html", side_site / "_build" / "html"
+    files = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    files |= {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    differ = sorted(
+        str(f)
+        for f in files
+        if f.name != ".buildinfo"
+        and not ((a / f).is_file() and (b / f).is_file() and filecmp.cmp(a / f, b / f, False))
+    )
+    print(
+        f"side by side / one at a time: wall {side.seconds / one.seconds:.2f}, "
+        f"CPU {side.cpu / one.cpu:.2f}; pages identical: {'yes' if not differ else 'NO'} "
+        f"({len(files)} files compared)"
+    )
+    for name in differ[:20]:
+        print(f"  differs: {name}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if differ else 0
+
+
+def live_preview(args, work: Path, site: Path) -> int:
+    """Time README's live preview on the copy: each prose save until the page is told to
+    reload and until the served page shows it."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_live_preview import LivePreview
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    post = prose_post_of(site)
+    page = post.relative_to(site).with_suffix(".html").as_posix()
+    problems: list[str] = []
+    start = time.perf_counter()
+    preview = LivePreview(site, work / "preview.log", timeout=3600, src=site / "src")
+    first = time.perf_counter() - start
+    print(f"live preview of the copy: first build and server up in {first:.1f} s")
+    reloads: list[float] = []
+    served: list[float] = []
+    cpus: list[float] = []
+    messages: list[tuple[float, str]] = []  # (when, what) the preview sent the page
+
+    def listen(browser) -> None:
+        # Ends when the preview stops and closes the connection, however it closes it.
+        with contextlib.suppress(ConnectionClosed):
+            for message in browser:
+                messages.append((time.perf_counter(), message))
+
+    try:
+        with connect(f"ws://127.0.0.1:{preview.port}/websocket-reload") as browser:
+            threading.Thread(target=listen, args=(browser,), daemon=True).start()
+            for i in range(max(args.repeat, 1)):
+                sentence = f"A sentence of prose saved during the live preview, number {i + 1}."
+                text = post.read_text(encoding="utf-8")
+                heard = len(messages)
+                cpu = cpu_seconds(preview.process.pid)
+                saved = time.perf_counter()
+                post.write_text(text + f"\n{sentence}\n", encoding="utf-8")
+                served.append(
+                    preview.wait_for(
+                        lambda sentence=sentence: sentence in (preview.fetch(page) or ""),
+                        600,
+                        f"save {i + 1} in the served page",
+                    )
+                )
+                try:
+                    preview.wait_for(lambda heard=heard: len(messages) > heard, 60, "reload")
+                except AssertionError:
+                    problems.append(f"save {i + 1}: no reload message")
+                    continue
+                when, message = messages[heard]
+                reloads.append(when - saved)
+                # The build's processes have ended (and been waited for) before the message.
+                cpus.append(cpu_seconds(preview.process.pid) - cpu)
+                if message != "refresh":
+                    problems.append(f"save {i + 1}: the preview sent {message!r}")
+                print(
+                    f"save {i + 1}: reload message after {reloads[-1]:.2f} s, "
+                    f"served page updated after {served[-1]:.2f} s; "
+                    f"CPU of the rebuild {cpus[-1]:.2f} s"
+                )
+                time.sleep(1.0)  # the next save is a separate change
+            extra_messages = len(messages) - len(reloads)
+            if extra_messages:
+                problems.append(f"{extra_messages} reload messages beyond one per save")
+    finally:
+        preview.stop()
+    detected = re.findall(r"Detected changes \((.*)\)", preview.log())
+    expected = [str(post.relative_to(site))] * max(args.repeat, 1)
+    if detected != expected:
+        problems.append(f"builds set off by {detected}, expected one per save ({expected})")
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+        "(wall-clock times grow with it)"
+    )
+    shown = (
+        ("prose save -> reload message", reloads, f" (goal: at most {PROSE_BUDGET:.1f} s)"),
+        ("prose save -> served page updated", served, ""),
+        ("CPU time of each rebuild (all its processes)", cpus, ""),
+    )
+    for label, times, goal in shown:
+        if times:
+            print(
+                f"{label}: {len(times)} saves, min {min(times):.2f} s, "
+                f"median {statistics.median(times):.2f} s, max {max(times):.2f} s{goal}"
+            )
+    if reloads and statistics.median(reloads) > PROSE_BUDGET:
+        problems.append(f"the median save takes more than {PROSE_BUDGET:.1f} s to reload the page")
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    if args.keep:
+        print(f"kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if problems else 0
 
 
 def shown_docs(docs: list[str]) -> str:

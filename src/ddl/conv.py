@@ -277,6 +277,8 @@ class Conv2D:
         return A
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
+        if self.cache is None:
+            raise RuntimeError("Conv2D.backward called before forward.")
         conv_cache, Z = self.cache
         dZ = dA * (Z > 0) if self.activation == "relu" else dA
         dA_prev, dW, db = conv_backward(dZ, conv_cache, self.dX_method)

@@ -89,9 +89,16 @@ class Node:
         return f"Node({label}op={self.op!r}, shape={self.value.shape})"
 
     @staticmethod
-    def lift(x) -> Node:
-        """Wrap a constant (number or array) as a leaf node."""
-        return x if isinstance(x, Node) else Node(x)
+    def lift(x, like: Node | None = None) -> Node:
+        """Wrap a constant (number or array) as a leaf node.
+
+        A plain Python number beside ``like`` takes ``like``'s dtype, as numpy and torch treat
+        a scalar operand: ``2.0 * u`` stays float32 when ``u`` is."""
+        if isinstance(x, Node):
+            return x
+        if like is not None and type(x) in (int, float):
+            return Node(np.asarray(x, dtype=like.value.dtype))
+        return Node(x)
 
     @property
     def shape(self) -> tuple:
@@ -101,7 +108,7 @@ class Node:
 
     def __add__(self, other):
         """u₁ + u₂.  Implements :eq:`eq-graph-add`."""
-        other = Node.lift(other)
+        other = Node.lift(other, self)
         out = Node(self.value + other.value, (self, other), "+")
 
         def _backward():  # ∂(u₁ + u₂)/∂u₁ = ∂(u₁ + u₂)/∂u₂ = 1
@@ -113,7 +120,7 @@ class Node:
 
     def __sub__(self, other):
         """u₁ − u₂.  Implements :eq:`eq-graph-sub`."""
-        other = Node.lift(other)
+        other = Node.lift(other, self)
         out = Node(self.value - other.value, (self, other), "−")
 
         def _backward():  # ∂(u₁ − u₂)/∂u₁ = 1, ∂(u₁ − u₂)/∂u₂ = −1
@@ -137,7 +144,7 @@ class Node:
 
     def __mul__(self, other):
         """u₁ ⊙ u₂.  Implements :eq:`eq-graph-mul`."""
-        other = Node.lift(other)
+        other = Node.lift(other, self)
         out = Node(self.value * other.value, (self, other), "*")
 
         def _backward():  # ∂(u₁ ⊙ u₂)/∂u₁ = u₂, ∂(u₁ ⊙ u₂)/∂u₂ = u₁
@@ -149,7 +156,7 @@ class Node:
 
     def __truediv__(self, other):
         """u₁ / u₂, entry by entry.  Implements :eq:`eq-graph-div`."""
-        other = Node.lift(other)
+        other = Node.lift(other, self)
         out = Node(self.value / other.value, (self, other), "/")
 
         def _backward():  # ∂(u₁/u₂)/∂u₁ = 1/u₂, ∂(u₁/u₂)/∂u₂ = −u₁/u₂² = −v/u₂
@@ -185,7 +192,7 @@ class Node:
 
     def __matmul__(self, other):
         """W A, a matrix product.  Implements :eq:`eq-graph-matmul`."""
-        other = Node.lift(other)
+        other = Node.lift(other, self)
         W, A = self.value, other.value
         if W.ndim != 2 or A.ndim != 2 or W.shape[1] != A.shape[0]:
             raise ValueError(
@@ -203,19 +210,19 @@ class Node:
 
     # Numbers and arrays on the left: 2 − u, 1 / u, G ⊙ u, X @ W...
     def __radd__(self, other):
-        return Node.lift(other) + self
+        return Node.lift(other, self) + self
 
     def __rsub__(self, other):  # other − self, e.g. 1 − Γ
-        return Node.lift(other) - self
+        return Node.lift(other, self) - self
 
     def __rmul__(self, other):
-        return Node.lift(other) * self
+        return Node.lift(other, self) * self
 
     def __rtruediv__(self, other):
-        return Node.lift(other) / self
+        return Node.lift(other, self) / self
 
     def __rmatmul__(self, other):
-        return Node.lift(other) @ self
+        return Node.lift(other, self) @ self
 
     # -------------------------------------------------------------- functions, entry by entry
 

@@ -51,7 +51,9 @@ def claim(name: str, holds: Any, statement: str) -> None:
     Raises :class:`ClaimError` naming the claim when it is false.
     """
     if not name or not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"claim name: expected letters, digits, '-' or '_'; found {name!r}")
+        raise ValueError(
+            f"claim name: expected letters or digits, which '-' and '_' may join; found {name!r}"
+        )
     if type(holds).__name__ not in ("bool", "bool_"):
         raise TypeError(
             f"claim {name!r}: expected a bool (the comparison itself); "
@@ -112,7 +114,11 @@ def _show(name: str, value: Any) -> None:
     if name.startswith(claim_key("")):
         rich = f"&#10003; {html.escape(str(value))}"
     else:
-        rich = f"<code>{html.escape(name)}</code> = {html.escape(text)}"
+        # A numpy scalar reads as the number the page shows (0.9375), not numpy 2's repr
+        # (np.float64(0.9375)).
+        number = value.item() if type(value).__module__ == "numpy" and value.ndim == 0 else None
+        seen = text if number is None else repr(number)
+        rich = f"<code>{html.escape(name)}</code> = {html.escape(seen)}"
     metadata["scrapbook"] = {"name": name, "mime_prefix": ""}
     # text/plain keeps the value's own repr (what the page formats); html shows its name.
     display({"text/plain": text, "text/html": rich}, raw=True, metadata=metadata)

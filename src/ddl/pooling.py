@@ -19,11 +19,22 @@ from .conv import col2im, conv_output_size
 __all__ = ["AvgPool2D", "Flatten", "MaxPool2D", "Unflatten"]
 
 
+def _check_forward_ran(layer) -> None:
+    if layer.cache is None:
+        raise RuntimeError(f"{type(layer).__name__}.backward called before forward.")
+
+
 class _Pool2D:
     def __init__(self, pool_size: int, stride: int | None = None):
         self.f = pool_size
         self.stride = pool_size if stride is None else stride
-        conv_output_size(self.f, self.f, 0, self.stride)  # validates the integers
+        for name, value in (("pool_size", self.f), ("stride", self.stride)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(
+                    f"{name} must be an integer, got {value!r} ({type(value).__name__})"
+                )
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
         self.params, self.grads = {}, {}
         self.cache = None
 
@@ -73,6 +84,7 @@ class MaxPool2D(_Pool2D):
         return A
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
+        _check_forward_ran(self)
         A_prev_shape, argmax = self.cache
         f = self.f
         mask = np.arange(f * f) == argmax[..., None]  # (C, n_H, n_W, m, f*f), one True per window
@@ -93,6 +105,7 @@ class AvgPool2D(_Pool2D):
         return windows.mean(axis=(-2, -1))
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
+        _check_forward_ran(self)
         f = self.f
         dwindows = np.broadcast_to((dA / (f * f))[..., None, None], (*dA.shape, f, f))
         return self._scatter(dwindows, self.cache)
@@ -116,6 +129,7 @@ class Flatten:
         return A_prev.reshape(-1, A_prev.shape[-1])
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
+        _check_forward_ran(self)
         return dA.reshape(self.cache)
 
 
@@ -151,4 +165,5 @@ class Unflatten:
         return A_prev.reshape(*self.image_shape, A_prev.shape[-1])
 
     def backward(self, dA: np.ndarray) -> np.ndarray:
+        _check_forward_ran(self)
         return dA.reshape(self.cache)

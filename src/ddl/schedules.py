@@ -11,15 +11,20 @@ Equation labels: ``eq-lr-exponential-decay``, ``eq-lr-inverse-time-decay``.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 __all__ = ["Constant", "ExponentialDecay", "InverseTimeDecay", "as_schedule"]
 
 
+def _is_number(value) -> bool:
+    """A real number, Python's or numpy's (np.float32(0.1) too), but not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _check_positive(name, value, allow_zero=False):
     if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
+        not _is_number(value)
         or not math.isfinite(value)
         or value < 0
         or (value == 0 and not allow_zero)
@@ -75,7 +80,7 @@ def as_schedule(learning_rate):
     """A schedule from a float (→ :class:`Constant`) or a callable (unchanged)."""
     if callable(learning_rate):
         return learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
+    if not _is_number(learning_rate):
         raise TypeError(
             f"learning_rate: expected a positive float or a schedule such as "
             f"ExponentialDecay(0.1, 0.01), got {type(learning_rate).__name__}."

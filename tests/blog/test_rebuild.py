@@ -4,9 +4,10 @@ byte for byte.
 
 The book under ``tests/blog/roots/test-rebuild`` is small but has what the real site's rebuilds
 must get right: a series of three posts (series box, previous and next links), an index of the
-posts (titles, excerpts, dates, tags, a lead image drawn by code), tag pages, a reference from
-one post to another's equation, an index of equations, and a post whose code runs (and draws a
-figure) at build time.
+posts (titles, excerpts, dates, tags, a lead image drawn by code, with its WebP copies), tag
+pages, a reference from one post to another's equation, an index of equations, a download, and
+a post whose code runs (and draws a figure and an animation) at build time. Its ``_ext`` folder
+holds an extension that stops a build while it writes its pages, when asked to.
 """
 
 from __future__ import annotations
@@ -78,8 +79,15 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def book(target: Path) -> Path:
     shutil.copytree(ROOT, target)
-    shutil.copy(REPO / "_config.yml", target / "_config.yml")
+    config = (REPO / "_config.yml").read_text(encoding="utf-8")
+    assert "\nsphinx:\n" in config
+    extension = "\nsphinx:\n  local_extensions:\n    stop_writing: _ext\n"
+    (target / "_config.yml").write_text(config.replace("\nsphinx:\n", extension, 1), "utf-8")
     return target
+
+
+def webp_copies(html: Path, stem: str) -> set[str]:
+    return {p.name for p in (html / "_images").glob(f"{stem}-*w.*.webp")}
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -146,10 +154,18 @@ def test_rebuilds_after_edits_read_only_what_changed_and_equal_a_clean_build(tmp
     # Code cells: that post is executed and read again; its figure changes (a new image).
     edit(posts / "third.md", 'print("hello from the third post")', 'print("hello, edited")')
     edit(posts / "third.md", "ax.plot([0, 1], [0, 1])", "ax.plot([0, 1], [1, 0])")
+    edit(
+        posts / "third.md", "line.set_data([0, 1], [0, i / 2])", "line.set_data([0, 1], [1, i / 2])"
+    )
+    frames = {p.name for p in (title.build.html / "_images").glob("frame-*")}
+    assert len(frames) == 2
     code = Rebuild(source, output).ok()
     assert code.read == {"book/third"}
     assert code.executed == {"book/third"}
     assert "hello, edited" in code.build.page("book/third")
+    # The animation's new frames replace the old ones.
+    now = {p.name for p in (code.build.html / "_images").glob("frame-*")}
+    assert len(now) == 2 and not now & frames, (frames, now)
 
     # A date shows in its post's header, in the index and in the feed (the series box shows
     # parts and titles).
@@ -180,23 +196,63 @@ def test_rebuilds_after_edits_read_only_what_changed_and_equal_a_clean_build(tmp
     assert not (tags.build.html / "tags" / "code.html").exists()
     assert "The third post" in (tags.build.html / "tags" / "basics.html").read_text("utf-8")
 
+    # A new lead image: its WebP copies (named by its digest) replace the old ones.
+    old_copies = webp_copies(tags.build.html, "first")
+    assert old_copies
+    edit(posts / "first.image.py", 'color="#f5c542"', 'color="#4287f5"')
+    lead = Rebuild(source, output).ok()
+    new_copies = webp_copies(lead.build.html, "first")
+    assert new_copies and not new_copies & old_copies, (old_copies, new_copies)
+
     # The prose edit undone.
     edit(posts / "second.md", "A last paragraph of prose, edited.", "A last paragraph of prose.")
     revert = Rebuild(source, output).ok()
     assert revert.read == {"book/second"}
 
+    # A post removed, with its entry in the table of contents and its download: its page, the
+    # copy of its source and the download go, as they were never made.
+    edit(source / "_toc.yml", "  - file: book/second\n", "")
+    (posts / "second.md").unlink()
+    (posts / "losses.csv").unlink()
+    assert list((revert.build.html / "_downloads").rglob("losses.csv"))
+    removed = Rebuild(source, output).ok()
+    html = removed.build.html
+    assert not (html / "book" / "second.html").exists()
+    assert not (html / "_sources" / "book" / "second.md").exists()
+    assert not list((html / "_downloads").rglob("losses.csv"))
+
     clean = clean_build_of(source, tmp_path)
-    found = differences(tree(revert.build.html), tree(clean.html))
+    clean_tree = tree(clean.html)
+    found = differences(tree(removed.build.html), clean_tree)
     assert not found, "\n".join(found[:20])
-    assert len(tree(clean.html)) > 50  # the whole site was compared
+    assert len(clean_tree) > 50  # the whole site was compared
+
+    # A build stopped while writing its pages (Sphinx had saved what it read), then the edit
+    # undone: the pages the stopped build wrote, and the files it made for them, are not
+    # taken for the last build's.
+    edit(posts / "first.md", "title: The opening post", "title: The stopped post")
+    edit(posts / "first.image.py", 'color="#4287f5"', 'color="#42f59b"')
+    os.environ["STOP_WRITING_AFTER"] = "3"  # book/equations, book/first, book/index
+    try:
+        stopped = Rebuild(source, output)
+    finally:
+        del os.environ["STOP_WRITING_AFTER"]
+    assert stopped.build.returncode != 0, stopped.build.log[-4000:]
+    assert "The stopped post" in stopped.build.page("book/equations")
+    assert webp_copies(stopped.build.html, "first") - new_copies  # made for the index
+    edit(posts / "first.md", "title: The stopped post", "title: The opening post")
+    edit(posts / "first.image.py", 'color="#42f59b"', 'color="#4287f5"')
+    resumed = Rebuild(source, output).ok()
+    found = differences(tree(resumed.build.html), clean_tree)
+    assert not found, "\n".join(found[:20])
 
     # A warning fails the build (-W --keep-going: Sphinx goes on, then exits 1). The next
     # build reads that post again and fails again: nothing of the failed build was kept.
-    edit(posts / "second.md", "## More\n", "(twice)=\n## More\n\n(twice)=\n### Again\n")
+    edit(posts / "first.md", "## Start\n", "(twice)=\n## Start\n\n(twice)=\n### Again\n")
     warned = Rebuild(source, output)
     assert warned.build.returncode == 1, warned.build.log[-4000:]
     assert 'Duplicate explicit target name: "twice"' in warned.build.log
     again = Rebuild(source, output)
     assert again.build.returncode == 1, again.build.log[-4000:]
-    assert "book/second" in again.read
+    assert "book/first" in again.read
     assert 'Duplicate explicit target name: "twice"' in again.build.log

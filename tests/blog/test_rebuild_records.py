@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -61,6 +62,13 @@ def _app(tmp_path, *, warnings=0, keep_going=True, builder="html"):
         builder=SimpleNamespace(name=builder, format="html"),
         _ddl_views={"index": "view"},
         _ddl_written=set(),
+        env=SimpleNamespace(
+            found_docs={"index"},
+            images={},
+            dlfiles={},
+            ddl_posts={},
+            doc2path=lambda d: str(tmp_path / f"{d}.md"),
+        ),
     )
 
 
@@ -221,3 +229,276 @@ def test_notebooks_of_pages_not_written_follow_the_package(tmp_path):
     (package / "__init__.py").write_text('__version__ = "1.0"\nX = 2\n', encoding="utf-8")
     notebooks._write_others(app, None)
     assert target.read_text(encoding="utf-8") == "as written with the page"
+
+
+# -- what a build stopped while writing leaves -------------------------------------------------
+
+
+def _writing_app(tmp_path):
+    app = _app(tmp_path)
+    (tmp_path / "doctrees" / rebuild.VIEWS_FILE).write_text('{"index": "view"}', "utf-8")
+    app.builder.get_outfilename = lambda page: str(tmp_path / "html" / f"{page}.html")
+    app.builder.copysource = True
+    return app
+
+
+def test_the_views_are_gone_once_a_page_is_written_and_saved_only_after_a_build_that_passed(
+    tmp_path,
+):
+    app = _writing_app(tmp_path)
+    views = tmp_path / "doctrees" / rebuild.VIEWS_FILE
+    rebuild.on_html_page_context(app, "index", "page.html", {}, None)
+    # Stopped here (Ctrl-C): the next build finds no views, and writes every page.
+    assert not views.exists()
+    assert rebuild.is_current(app, "index") is False  # no page file written here
+    assert app._ddl_written_views == {"index": "view"}  # read before they went
+
+
+def test_failed_reads_the_installed_sphinx_and_sphinx_8s_names():
+    sphinx_7 = SimpleNamespace(_warncount=1, keep_going=True, warningiserror=False)
+    assert rebuild.failed(sphinx_7, None)  # -W --keep-going
+    sphinx_7.keep_going = False
+    assert not rebuild.failed(sphinx_7, None)  # no -W
+    sphinx_7.warningiserror = True
+    assert rebuild.failed(sphinx_7, None)  # -W alone
+
+    class Sphinx8:
+        @property
+        def keep_going(self):
+            raise AssertionError("deprecated: not to be read")
+
+        warningiserror = property(keep_going.fget)
+
+        def __init__(self, fail):
+            self._warncount = 2
+            self._fail_on_warnings = fail
+            self._exception_on_warning = False
+
+    assert rebuild.failed(Sphinx8(True), None)
+    assert not rebuild.failed(Sphinx8(False), None)
+    assert not rebuild.failed(SimpleNamespace(_warncount=0, _fail_on_warnings=True), None)
+    assert rebuild.failed(Sphinx8(False), RuntimeError("stopped"))
+
+
+def test_the_installed_sphinx_sets_the_names_failed_reads():
+    import inspect
+
+    from sphinx.application import Sphinx
+
+    source = inspect.getsource(Sphinx.__init__)
+    assert "self._fail_on_warnings =" in source or (
+        "self.keep_going =" in source and "self.warningiserror =" in source
+    )
+    assert "self._warncount = 0" in source
+
+
+def _owning_app(tmp_path, docs, written_pages):
+    app = _writing_app(tmp_path)
+    app.env.found_docs = set(docs)
+    app._ddl_written = set(written_pages)
+    return app
+
+
+def test_a_rebuild_removes_what_no_page_makes_any_more_and_keeps_what_pages_not_written_made(
+    tmp_path,
+):
+    html = tmp_path / "html"
+    made = [
+        "a.html",
+        "_sources/a.md",
+        "_images/frame-1.png",
+        "b.html",
+        "_images/frame-2.png",
+        "gone.html",
+        "_sources/gone.md",
+        "_images/stray.webp",
+    ]
+    for name in made:
+        (html / name).parent.mkdir(parents=True, exist_ok=True)
+        (html / name).write_text(name, "utf-8")
+    # The last build that passed wrote a, b and gone; a stopped build then made stray.webp.
+    first = _owning_app(tmp_path, ["a", "b", "gone"], ["a", "b", "gone"])
+    first._ddl_owned = {
+        "a": {"a.html", "_sources/a.md", "_images/frame-1.png"},
+        "b": {"b.html", "_images/frame-2.png"},
+        "gone": {"gone.html", "_sources/gone.md"},
+    }
+    rebuild.save_owned(first)
+    rebuild.own(first, "a", "_images/stray.webp")  # a journal left behind
+
+    # Now gone is removed from the book, and b is written again with another frame; a is not
+    # written.
+    app = _owning_app(tmp_path, ["a", "b"], ["b"])
+    app._ddl_build = "this build"
+    app._ddl_owned = {"b": {"b.html", "_images/frame-3.png"}}
+    (html / "_images/frame-3.png").write_text("new", "utf-8")
+    # A page written in another process (-j) records its files in the journal alone.
+    worker = SimpleNamespace(**vars(app))
+    worker._ddl_owned = {}
+    rebuild.own(worker, "b", "_images/frame-4.png")
+    (html / "_images/frame-4.png").write_text("new", "utf-8")
+    removed = rebuild.remove_gone_files(app)
+    assert removed == sorted(
+        ["gone.html", "_sources/gone.md", "_images/frame-2.png", "_images/stray.webp"]
+    )
+    left = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
+    assert left == sorted(
+        [
+            "a.html",
+            "_sources/a.md",
+            "_images/frame-1.png",
+            "b.html",
+            "_images/frame-3.png",
+            "_images/frame-4.png",
+        ]
+    )
+    rebuild.save_owned(app)
+    assert not (tmp_path / "doctrees" / rebuild.JOURNAL_FILE).exists()
+    record = json.loads((tmp_path / "doctrees" / rebuild.OWNED_FILE).read_text("utf-8"))
+    assert record["pages"]["b"] == ["_images/frame-3.png", "_images/frame-4.png", "b.html"]
+    assert sorted(record["pages"]) == ["a", "b"]
+    # The next build, which writes nothing, removes nothing.
+    quiet = _owning_app(tmp_path, ["a", "b"], [])
+    assert rebuild.remove_gone_files(quiet) == []
+
+
+def test_write_atomic_leaves_the_old_file_whole_when_the_write_fails(tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "page.html"
+    records.write_atomic(target, "old")
+    assert target.read_text("utf-8") == "old"
+
+    def fail(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(KeyboardInterrupt):
+        records.write_atomic(target, "new " * 1000)
+    assert target.read_text("utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
+
+
+# -- cache keys that follow every input ---------------------------------------------------------
+
+
+def _edited(monkeypatch, *names):
+    real = records.file_digest
+    monkeypatch.setattr(
+        records, "file_digest", lambda path: "edited" if Path(path).name in names else real(path)
+    )
+
+
+def test_katex_cache_key_follows_its_node_script(monkeypatch):
+    from ddl_site.pages import katex
+
+    before = katex.key_of("x^2", True, "0.16.0")
+    assert katex.key_of("x^2", True, "0.16.0") == before
+    _edited(monkeypatch, "katex_render.cjs")
+    assert katex.key_of("x^2", True, "0.16.0") != before
+
+
+def _counting(calls):
+    from ddl_site.pages import postbuild
+
+    def extract(data: bytes):
+        calls.append(1)
+        return postbuild.words(data)
+
+    return extract
+
+
+def test_page_words_are_found_again_when_their_extractor_changes(tmp_path, monkeypatch):
+    from ddl_site.pages import postbuild
+
+    page = tmp_path / "site" / "index.html"
+    page.parent.mkdir()
+    page.write_text("<p class='lead'>Hello</p>", "utf-8")
+    calls: list[int] = []
+    extract = _counting(calls)
+    store = postbuild.Store(tmp_path / "doctrees", "stylesheets")
+    found = postbuild.page_tokens(store, [page], page.parent, extract)
+    assert "lead" in found["index.html"] and len(calls) == 1
+    assert postbuild.page_tokens(store, [page], page.parent, extract) == found
+    assert len(calls) == 1  # unchanged page, same code: not read again
+    _edited(monkeypatch, Path(__file__).name)  # the extractor's code changed
+    assert postbuild.page_tokens(store, [page], page.parent, extract) == found
+    assert len(calls) == 2
+
+
+def test_results_are_not_put_back_or_taken_as_current_when_the_code_that_made_them_changed(
+    tmp_path, monkeypatch
+):
+    from ddl_site.pages import postbuild
+
+    css = tmp_path / "site" / "theme.css"
+    css.parent.mkdir()
+    css.write_text(".a{} .b{}", "utf-8")
+    store = postbuild.Store(tmp_path / "doctrees", "stylesheets")
+    store.original("theme.css", css)
+    store.record("key", {"theme.css": b".a{}"})
+    store.save()
+    names = [("theme.css", css)]
+    assert postbuild.Store(tmp_path / "doctrees", "stylesheets").put_back(names)
+    assert css.read_text("utf-8") == ".a{}"
+    assert postbuild.Store(tmp_path / "doctrees", "stylesheets").current(names)
+    css.write_text(".a{} .b{}", "utf-8")  # copied again by Sphinx
+    _edited(monkeypatch, "stylesheets.py")
+    assert not postbuild.Store(tmp_path / "doctrees", "stylesheets").put_back(names)
+    assert css.read_text("utf-8") == ".a{} .b{}"
+    css.write_text(".a{}", "utf-8")  # as the other code left it: not taken as current
+    assert not postbuild.Store(tmp_path / "doctrees", "stylesheets").current(names)
+
+
+EQUATION_POST = """\
+---
+title: A post
+---
+
+$$
+y = w x
+$$ (eq-y)
+"""
+
+
+def _equation_app(tmp_path):
+    (tmp_path / "post.md").write_text(EQUATION_POST, "utf-8")
+    (tmp_path / "doctrees").mkdir(exist_ok=True)
+    env = SimpleNamespace(found_docs={"post"}, doc2path=lambda d: str(tmp_path / f"{d}.md"))
+    return SimpleNamespace(
+        srcdir=str(tmp_path),
+        doctreedir=str(tmp_path / "doctrees"),
+        env=env,
+        emit_firstresult=lambda event, *args: None,  # no blog: no page has a part
+    )
+
+
+def test_the_equation_caches_follow_the_markdown_parsers_version(tmp_path, monkeypatch):
+    from ddl_site.sync import equation_links, equations
+
+    parsed, cited = [], []
+    real_parse, real_cite = equations.labelled_equations, equations.package_citations
+    monkeypatch.setattr(
+        equations, "labelled_equations", lambda *a: parsed.append(1) or real_parse(*a)
+    )
+    monkeypatch.setattr(equations, "package_citations", lambda *a: cited.append(1) or real_cite(*a))
+    package = tmp_path / "src" / "ddl"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('"""A package."""\n', "utf-8")
+    listed = equation_links._listed_equations(_equation_app(tmp_path))
+    equation_links._kept_citations(_equation_app(tmp_path), [package])
+    assert (len(parsed), len(cited)) == (1, 1)
+    assert equation_links._listed_equations(_equation_app(tmp_path)) == listed
+    equation_links._kept_citations(_equation_app(tmp_path), [package])
+    assert (len(parsed), len(cited)) == (1, 1)  # kept
+    real_versions = records.versions
+    monkeypatch.setattr(
+        records,
+        "versions",
+        lambda *names: [
+            "99.0" if n == "markdown-it-py" else v for n, v in zip(names, real_versions(*names))
+        ],
+    )
+    assert equation_links._listed_equations(_equation_app(tmp_path)) == listed
+    equation_links._kept_citations(_equation_app(tmp_path), [package])
+    assert (len(parsed), len(cited)) == (2, 2)  # parsed again

@@ -404,3 +404,10 @@ def test_relu_layer_gives_zero_gradient_where_z_is_exactly_zero(dX_method):
     np.testing.assert_array_equal(layer.grads["W"], 0.0)
     np.testing.assert_array_equal(layer.grads["b"], 0.0)
     np.testing.assert_array_equal(dX, Xt.grad.numpy().transpose(1, 2, 3, 0))
+
+
+def test_conv_backward_before_forward_says_so():
+    layer = Conv2D(1, 1, 3, rng=np.random.default_rng(0))
+    with pytest.raises(RuntimeError) as error:
+        layer.backward(np.zeros((1, 1, 1, 1)))
+    assert str(error.value) == "Conv2D.backward called before forward."

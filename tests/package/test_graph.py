@@ -1169,3 +1169,37 @@ def test_float32_stays_float32():
     np.testing.assert_allclose(u.grad, t.grad.numpy(), rtol=1e-5, atol=1e-6)
     assert Node(np.arange(3)).value.dtype == np.float64
     assert Node(2).grad.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda u: u * 2.0,
+        lambda u: 2.0 * u,
+        lambda u: u + 1,
+        lambda u: 1 - u,
+        lambda u: u - 0.1,
+        lambda u: u / 3.0,
+        lambda u: 3.0 / u,
+    ],
+    ids=["mul", "rmul", "add-int", "rsub-int", "sub", "div", "rdiv"],
+)
+def test_a_python_number_keeps_a_float32_graph_in_float32_like_torch(op):
+    x = np.array([[0.5, -1.25], [2.0, 0.75]], dtype=np.float32)
+    u = Node(x)
+    out = op(u)
+    out.backward(np.ones(out.shape, np.float32))
+    t = torch.tensor(x, requires_grad=True)
+    expected = op(t)
+    expected.sum().backward()
+    assert out.value.dtype == u.grad.dtype == np.float32
+    np.testing.assert_array_equal(out.value, expected.detach().numpy())
+    np.testing.assert_allclose(u.grad, t.grad.numpy(), rtol=1e-6)
+
+
+def test_a_numpy_array_beside_a_float32_node_keeps_its_own_dtype():
+    # Only Python numbers are weak: an array is an operand with a dtype of its own, as in numpy.
+    u = Node(np.ones(2, dtype=np.float32))
+    assert (u * np.ones(2)).value.dtype == np.float64
+    assert (u * 2.0).value.dtype == np.float32
+    assert (Node(np.ones(2)) * 2.0).value.dtype == np.float64

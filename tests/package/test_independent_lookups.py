@@ -145,3 +145,14 @@ def test_constant_and_as_schedule_match_a_constant_torch_rate():
     assert schedules.as_schedule(decay) is decay
     with pytest.raises(TypeError, match="learning_rate"):
         schedules.as_schedule("0.1")
+
+
+def test_a_numpy_number_is_a_learning_rate_and_a_bool_is_not():
+    rate = schedules.as_schedule(np.float32(0.25))
+    assert rate(3) == 0.25 and type(rate(3)) is float
+    assert schedules.ExponentialDecay(np.float64(0.1), np.int64(0))(5) == 0.1
+    for flag in (True, np.bool_(True)):
+        with pytest.raises(TypeError, match="learning_rate"):
+            schedules.as_schedule(flag)
+        with pytest.raises(ValueError, match="alpha0"):
+            schedules.Constant(flag)

@@ -90,6 +90,25 @@ def test_glue_in_a_plain_kernel_shows_the_name_and_the_value(shown, without_myst
     }
 
 
+@pytest.mark.parametrize(
+    ("value", "seen"),
+    [(np.float64(0.9375), "0.9375"), (np.float32(0.5), "0.5"), (np.int64(12), "12")],
+)
+def test_glue_in_a_plain_kernel_shows_a_numpy_scalar_as_its_number(
+    shown, without_myst_nb, value, seen
+):
+    glue("x", value)
+    [(objects, _)] = shown
+    assert objects[0]["text/html"] == f"<code>x</code> = {seen}"
+    assert objects[0]["text/plain"] == repr(value)  # what myst-nb stores, kept
+
+
+def test_glue_in_a_plain_kernel_shows_a_numpy_array_as_numpy_prints_it(shown, without_myst_nb):
+    glue("x", np.array([0.5, 1.5]))
+    [(objects, _)] = shown
+    assert objects[0]["text/html"] == "<code>x</code> = array([0.5, 1.5])"
+
+
 def test_glue_in_a_plain_kernel_escapes_html(shown, without_myst_nb):
     glue("a<b", "x & <y>")
     [(objects, _)] = shown
@@ -155,7 +174,9 @@ def test_a_claim_of_another_type_names_it(holds):
 def test_a_bad_claim_name_is_quoted(name):
     with pytest.raises(ValueError) as error:
         claim(name, True, "x")
-    assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
+    assert str(error.value) == (
+        f"claim name: expected letters or digits, which '-' and '_' may join; found {name!r}"
+    )
 
 
 @pytest.mark.parametrize("word", ["epoch", "stomach", "monarch", "matriarch", "patriarch", "tech"])
@@ -194,7 +215,9 @@ def test_counted_separates_thousands_in_either_form_and_reads_numpy_integers():
 def test_a_claim_name_needs_a_letter_or_digit_and_nothing_else(name):
     with pytest.raises(ValueError) as error:
         claim(name, True, "x")
-    assert str(error.value) == f"claim name: expected letters, digits, '-' or '_'; found {name!r}"
+    assert str(error.value) == (
+        f"claim name: expected letters or digits, which '-' and '_' may join; found {name!r}"
+    )
 
 
 def test_a_numpy_comparison_is_a_claim_and_a_false_one_raises(shown):

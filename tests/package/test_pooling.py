@@ -143,8 +143,15 @@ def test_pooling_keeps_float32_and_agrees_with_float64(kind, f, s):
 
 
 def test_pooling_layers_refuse_bad_settings_and_inputs_with_clear_messages():
-    with pytest.raises(ValueError, match="must be >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"^pool_size must be >= 1, got 0$"):
         MaxPool2D(0)
+    with pytest.raises(ValueError, match=r"^stride must be >= 1, got 0$"):
+        MaxPool2D(2, stride=0)
+    with pytest.raises(ValueError, match=r"^pool_size must be an integer, got 2.0 \(float\)$"):
+        AvgPool2D(2.0)
+    with pytest.raises(ValueError, match=r"^pool_size must be an integer, got True \(bool\)$"):
+        AvgPool2D(True)
+    assert MaxPool2D(np.int64(2)).f == 2 and MaxPool2D(1).stride == 1
     with pytest.raises(ValueError, match="stride must be an integer"):
         AvgPool2D(2, stride=1.5)
     for layer in (MaxPool2D(2), AvgPool2D(2)):
@@ -170,3 +177,19 @@ def test_unflatten_round_trip_and_clear_errors():
         Unflatten((8, 8))
     with pytest.raises(ValueError, match=r"A_prev: expected shape \(24, m\).*got \(24, 1, 5\)"):
         layer.forward(np.zeros((24, 1, 5)))
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: MaxPool2D(2), "MaxPool2D"),
+        (lambda: AvgPool2D(2), "AvgPool2D"),
+        (lambda: Flatten(), "Flatten"),
+        (lambda: Unflatten((1, 2, 2)), "Unflatten"),
+    ],
+    ids=["max", "avg", "flatten", "unflatten"],
+)
+def test_backward_before_forward_says_so(make, name):
+    with pytest.raises(RuntimeError) as error:
+        make().backward(np.zeros((4, 1)))
+    assert str(error.value) == f"{name}.backward called before forward."

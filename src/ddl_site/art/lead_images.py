@@ -411,8 +411,9 @@ def write_all(
             continue
         digest = hashlib.sha256(data).hexdigest()
         if on_disk != digest:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            from ..core.records import write_atomic
+
+            write_atomic(target, data)
             changed.append(target)
         current[drawing.key] = {"code": fingerprint, "image": digest}
     if drawings or manifest:

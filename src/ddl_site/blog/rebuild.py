@@ -16,18 +16,26 @@ The views of the pages as last written are kept in ``<doctrees>/ddl-views.json``
 the other records of what was written, are saved only by the ``html`` builder and only after a
 build that did not fail (:func:`failed`: an error, or a warning under ``-W``). A build that
 fails on warnings under ``--keep-going`` also removes Sphinx's saved environment, so the next
-build reads every page again and warns again.
+build reads every page again and warns again. Sphinx saves its environment before it writes
+the pages; so the views are removed as the first page is written (:func:`start_writing`): a
+build stopped while writing (an error, Ctrl-C) leaves no views, and the next one writes every
+page, whatever an edit undone in between makes the views look like.
 
 What a rebuild writes must be what a clean build writes; besides the views this module:
 
 * completes the sitemap (:func:`complete_sitemap`: sphinx-sitemap lists only the pages
   written by the build);
 * prunes the search index of words no page has any more (:func:`prune_search_index`);
-* removes the figures and redirect pages earlier builds wrote that no page makes any more,
-  recorded in ``<doctrees>/ddl-written.json`` (:func:`remove_gone_files`);
-* keeps what it wrote with :mod:`ddl_site.core.records` (:func:`write_if_changed`: an
-  unchanged file keeps its time; :func:`code_digest`: what is kept between builds is kept with
-  the digest of the code that computed it).
+* removes what earlier builds wrote that this one would not (:func:`remove_gone_files`): the
+  pages and ``_sources/`` copies of documents gone from the book, and every file a page made
+  that no page makes any more (figures, WebP copies, animation frames, downloads, redirect
+  pages). Each page's files are recorded as it is written (:func:`own`), in
+  ``<doctrees>/ddl-written.json`` after a build that passed and, while the build runs, in a
+  journal, so that the files of a build stopped while writing are removed too;
+* keeps what it writes with :mod:`ddl_site.core.records` (:func:`write_if_changed` and
+  :func:`write_atomic`: a file is replaced whole, never left half written, and an unchanged
+  one keeps its time; :func:`code_digest`: what is kept between builds is kept with the
+  digest of the code that computed it).
 
 :func:`written` tells the passes that run after the pages are written (stylesheet trimming,
 icon subsetting, the notebooks of pages not written) which pages this build wrote.
@@ -37,14 +45,17 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
-from ..core.records import code_digest, digest, file_digest
+from ..core.records import code_digest, digest, file_digest, package_files, write_if_changed
 
 VIEWS_FILE = "ddl-views.json"
+OWNED_FILE = "ddl-written.json"
+JOURNAL_FILE = "ddl-written.journal"
 
 
 # The parts of the domains' data a reference to another page can show: labels, titles, numbers.
@@ -107,10 +118,7 @@ def site_view(app: Sphinx) -> str:
         root = Path(folder)
         for path in sorted(root.rglob("*.html")) if root.is_dir() else []:
             templates.append((number, path.relative_to(root).as_posix(), file_digest(path)))
-    here = Path(__file__).parents[1]
-    code = sorted(
-        p.relative_to(here).as_posix() for p in [*here.rglob("*.py"), *here.rglob("*.cjs")]
-    )
+    code = package_files()
     return digest(
         [
             getattr(info, "config_hash", None),
@@ -206,13 +214,55 @@ def on_env_get_updated(app: Sphinx, env) -> list[str]:
     current = views(app, env)
     app._ddl_views = current
     written_views = _read_views(app)
+    app._ddl_written_views = written_views
     return sorted(
         d for d, view in current.items() if d in env.found_docs and written_views.get(d) != view
     )
 
 
+def start_writing(app: Sphinx) -> None:
+    """As the first page is written (Sphinx has saved its environment): remove the views, so
+    that a build stopped from now on leaves none, and the next build writes every page. What
+    :func:`is_current` and :func:`gone_pages` ask of them is read first."""
+    if getattr(app, "_ddl_writing", False) or not records_pages(app):
+        return
+    app._ddl_writing = True
+    if not hasattr(app, "_ddl_written_views"):
+        app._ddl_written_views = _read_views(app)
+    _views_path(app).unlink(missing_ok=True)
+
+
 def on_html_page_context(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    start_writing(app)
     app._ddl_written.add(pagename)
+
+
+def on_page_written(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    """The page's own files: the page and the copy of its source Sphinx writes beside it."""
+    if not records_pages(app):
+        return
+    own(app, pagename, os.path.relpath(app.builder.get_outfilename(pagename), app.outdir))
+    sourcename = context.get("sourcename") if context else None
+    if sourcename and getattr(app.builder, "copysource", False):
+        own(app, pagename, f"_sources/{sourcename}")
+
+
+def own(app: Sphinx, pagename: str, name: str | os.PathLike) -> None:
+    """Record that this build made the file ``name`` (relative to the output folder) for the
+    page ``pagename``: kept while the page is, removed by the first build after it that passed
+    and makes it no more. Recorded in the journal too, in case the build stops, and for the
+    pages written in other processes (``-j``), which share the journal."""
+    if not records_pages(app):
+        return
+    name = Path(name).as_posix()
+    files = app.__dict__.setdefault("_ddl_owned", {}).setdefault(pagename, set())
+    if name in files:
+        return
+    files.add(name)
+    journal = Path(app.doctreedir) / JOURNAL_FILE
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    with journal.open("a", encoding="utf-8") as stream:
+        stream.write(json.dumps([getattr(app, "_ddl_build", None), pagename, name]) + "\n")
 
 
 def written(app: Sphinx) -> set[str]:
@@ -275,41 +325,128 @@ def complete_sitemap(app: Sphinx, exception: BaseException | None) -> None:
         links.put(item)
 
 
-def remove_gone_files(app: Sphinx) -> None:
-    """Remove what earlier builds wrote that a clean build would not: images of ``_images/``
-    no page shows any more (a figure a code cell no longer draws) and redirect pages no post
-    asks for any more. What was written is kept in ``<doctrees>/ddl-written.json``."""
-    from . import redirects
-
-    outdir = Path(app.outdir)
-    record = Path(app.doctreedir) / "ddl-written.json"
+def _read_owned(app: Sphinx) -> dict[str, Any]:
+    """What the last build that passed made (:data:`OWNED_FILE`), with, as ``"stray"``, the
+    files in the journal (made by a build that stopped, or by this one) and, as ``"this
+    build"``, those this build made, by page (in this process or another)."""
     try:
-        before = json.loads(record.read_text(encoding="utf-8"))
+        before = json.loads((Path(app.doctreedir) / OWNED_FILE).read_text(encoding="utf-8"))
+        before = before if isinstance(before, dict) else {}
     except (OSError, ValueError):
         before = {}
+    stray: set[str] = set()
+    this_build: dict[str, set[str]] = {}
+    try:
+        lines = (Path(app.doctreedir) / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        try:
+            build, page, name = json.loads(line)
+        except (ValueError, TypeError):
+            continue  # the last line of a journal cut short
+        stray.add(name)
+        if build is not None and build == getattr(app, "_ddl_build", None):
+            this_build.setdefault(page, set()).add(name)
+    before["stray"] = sorted(stray)
+    before["this build"] = this_build
+    return before
+
+
+def owned_now(app: Sphinx, before: dict[str, Any]) -> dict[str, Any]:
+    """What the site holds after this build, of what builds make and may stop making: each
+    page's files (:func:`own`): as written now, or, for a page this build did not write but
+    still has, as recorded; the images (``_images/``) and downloads (``_downloads/``) of the
+    whole book; the redirect pages."""
+    from . import redirects
+
+    env = app.env
+    docs = set(env.found_docs)
+    pages_written = written(app)
+    generated = set(getattr(app, "_ddl_views", None) or {})  # documents and tag pages
+    former_docs = set(before.get("docs", []))
+    pages: dict[str, set[str]] = {}
+    for page, files in (before.get("pages") or {}).items():
+        if page in pages_written:
+            continue  # made again by this build
+        if page in docs or page in generated or (not pages_written and page not in former_docs):
+            pages[page] = set(files)
+    for fresh in (before.get("this build", {}), getattr(app, "_ddl_owned", {})):
+        for page, files in fresh.items():
+            pages.setdefault(page, set()).update(files)
     imagedir = getattr(app.builder, "imagedir", "_images")
-    now = {
-        "images": sorted(f"{imagedir}/{name}" for _, name in app.env.images.values()),
+    now: dict[str, Any] = {
+        "docs": sorted(docs),
+        "pages": {page: sorted(files) for page, files in sorted(pages.items())},
+        "images": sorted(f"{imagedir}/{name}" for _, name in env.images.values()),
+        "downloads": sorted(f"_downloads/{dest}" for _, dest in env.dlfiles.values()),
         "redirects": [],
     }
-    posts = getattr(app.env, "ddl_posts", {})
+    posts = getattr(env, "ddl_posts", {})
+    if posts:
+        files, _ = redirects.plan(posts, _site_files(app))
+        now["redirects"] = sorted(files)
+    return now
+
+
+def _site_files(app: Sphinx) -> dict[str, str]:
+    """Every file the site publishes that a redirect may not replace (and a removal spares)."""
+    from . import redirects
     from .blog_index import tags_of
 
-    # Pages: a redirect that went may have made way for one.
+    srcdir = Path(app.srcdir)
     pages = {
-        d: Path(app.env.doc2path(d)).relative_to(app.srcdir).as_posix() for d in app.env.found_docs
+        d: Path(app.env.doc2path(d)).relative_to(srcdir).as_posix() for d in app.env.found_docs
     }
-    site_files = redirects.site_files(pages, tags_of(list(posts.values())))
-    if posts:
-        files, _ = redirects.plan(posts, site_files)
-        now["redirects"] = sorted(files)
-    for kind, names in now.items():
-        for name in sorted(set(before.get(kind, [])) - set(names)):
-            if kind == "images" or name not in site_files:
-                (outdir / name).unlink(missing_ok=True)
-    if before != now:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps(now, indent=1), encoding="utf-8")
+    return redirects.site_files(pages, tags_of(list(getattr(app.env, "ddl_posts", {}).values())))
+
+
+def _files(record: dict[str, Any]) -> set[str]:
+    found = set(record.get("stray", []))
+    for kind in ("images", "downloads", "redirects"):
+        found.update(record.get(kind, []))
+    for files in (record.get("pages") or {}).values():
+        found.update(files)
+    return found
+
+
+def remove_gone_files(app: Sphinx) -> list[str]:
+    """Remove what earlier builds made that a clean build would not (before the passes that
+    read every page, ``build-finished`` priority 350): the files recorded by the last build
+    that passed or in the journal, that this build neither made nor keeps. Never a page of
+    the site. Returns the files removed."""
+    outdir = Path(app.outdir).resolve()
+    before = _read_owned(app)
+    gone = _files(before) - _files(owned_now(app, before)) - set(_site_files(app))
+    removed = []
+    for name in sorted(gone):
+        path = (outdir / name).resolve()
+        if outdir not in path.parents:
+            continue  # a record naming something outside the site
+        if path.is_file():
+            path.unlink()
+            removed.append(name)
+        folder = path.parent
+        while folder != outdir and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # a download's folder
+            folder = folder.parent
+    return removed
+
+
+def save_owned(app: Sphinx) -> None:
+    """After a build that passed: record what it made, and drop the journal."""
+    now = owned_now(app, _read_owned(app))
+    record = Path(app.doctreedir) / OWNED_FILE
+    write_if_changed(record, json.dumps(now, indent=1))
+    (Path(app.doctreedir) / JOURNAL_FILE).unlink(missing_ok=True)
+
+
+def on_build_finished_early(app: Sphinx, exception: BaseException | None) -> None:
+    if failed(app, exception) or not records_pages(app):
+        return
+    if getattr(app, "_ddl_views", None) is None:
+        return  # no environment was read: nothing is known of what the site holds
+    remove_gone_files(app)
 
 
 def failed(app: Sphinx, exception: BaseException | None) -> bool:
@@ -318,9 +455,19 @@ def failed(app: Sphinx, exception: BaseException | None) -> bool:
     ``build-finished``, then exits with status 1."""
     if exception is not None:
         return True
-    warned = getattr(app, "_warncount", 0)
-    strict = getattr(app, "keep_going", False) or getattr(app, "warningiserror", False)
-    return bool(warned and strict)
+    return bool(getattr(app, "_warncount", 0) and fails_on_warnings(app))
+
+
+def fails_on_warnings(app: Sphinx) -> bool:
+    """Whether warnings fail the build (``-W``), as the installed Sphinx says it: Sphinx 8.1
+    and later in ``_fail_on_warnings`` (``-W`` goes on to the end; ``keep_going`` is a
+    deprecated property there), Sphinx 7 in ``warningiserror`` or, with ``--keep-going``, in
+    ``keep_going``. Read from the application's own attributes, so that no deprecated
+    property is touched."""
+    attributes = getattr(app, "__dict__", {})
+    if "_fail_on_warnings" in attributes:
+        return bool(attributes["_fail_on_warnings"])
+    return bool(attributes.get("warningiserror") or attributes.get("keep_going"))
 
 
 def records_pages(app: Sphinx) -> bool:
@@ -347,18 +494,13 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         return  # the pages this build may not have written are written by the next one
     if not records_pages(app):
         return
-    if written(app):
-        remove_gone_files(app)
-    path = _views_path(app)
-    if _read_views(app) != current:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(current, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
+    save_owned(app)
+    write_if_changed(_views_path(app), json.dumps(current, indent=1, sort_keys=True))
 
 
 def _init(app: Sphinx) -> None:
     app._ddl_written = set()
+    app._ddl_build = f"{os.getpid()}-{time.time_ns()}"  # this build's lines in the journal
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -366,6 +508,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After the figures are numbered per post (numbering.py, priority 900).
     app.connect("env-get-updated", on_env_get_updated, priority=950)
     app.connect("html-page-context", on_html_page_context, priority=100)
+    app.connect("html-page-context", on_page_written, priority=990)
+    # Before the passes that read every page (icons 400, stylesheets 600).
+    app.connect("build-finished", on_build_finished_early, priority=350)
     app.connect("build-finished", on_build_finished, priority=950)
     app.connect("build-finished", complete_sitemap, priority=450)  # before sphinx-sitemap
     app.connect("html-collect-pages", prune_search_index)

@@ -3,8 +3,10 @@ package's own code, and files rewritten only when their bytes change.
 
 Every wing keeps records in the doctree or cache folder (which posts ran with what, which
 citations a package holds, which icons the pages use...). Each is stored with the digest of
-the code that computed it (:func:`code_digest`), so an edit to that code recomputes it, and is
-written with :func:`write_if_changed`, so an unchanged output keeps its time.
+the code that computed it (:func:`code_digest`) and, for what a parse gives, with the parser's
+versions (:func:`versions`, :data:`PARSER`), so an edit to either recomputes it. Files are
+written whole or not at all (:func:`write_atomic`), and an unchanged one is not written again
+(:func:`write_if_changed`), so it keeps its time.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,15 @@ def code_digest(*names: str) -> str:
     return digest([file_digest(here / name) for name in names])
 
 
+def package_files() -> list[str]:
+    """Every module and script of this package, named from its folder, as :func:`code_digest`
+    takes them: the site's whole code."""
+    here = Path(__file__).parents[1]
+    return sorted(
+        p.relative_to(here).as_posix() for p in [*here.rglob("*.py"), *here.rglob("*.cjs")]
+    )
+
+
 def file_digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -63,14 +75,47 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+#: The parser of the posts' Markdown: what is kept of a parse is kept with their versions.
+PARSER = ("markdown-it-py", "mdit-py-plugins", "myst-parser")
+
+
+def versions(*distributions: str) -> list[str | None]:
+    """The installed versions of ``distributions`` (None for one not installed)."""
+    from importlib import metadata
+
+    found: list[str | None] = []
+    for name in distributions:
+        try:
+            found.append(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            found.append(None)
+    return found
+
+
 def write_if_changed(path: Path, data: bytes | str) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; whether it wrote."""
+    """Write ``data`` to ``path`` (:func:`write_atomic`) unless it already holds exactly
+    that; whether it wrote."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        if path.read_bytes() == raw:
+        if Path(path).read_bytes() == raw:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(raw)
+    write_atomic(path, raw)
     return True
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` whole or not at all: to a temporary file in the same folder,
+    then renamed over ``path``. A build stopped half way leaves the old file or the new one,
+    never part of one, which a size and time, or a digest, would take for the whole."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(raw)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

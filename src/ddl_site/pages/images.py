@@ -24,11 +24,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from sphinx.application import Sphinx
+
+from ..blog import rebuild
+from ..core.records import write_atomic
 
 IMG = re.compile(r"<img\b[^>]*>")
 ATTRIBUTE = re.compile(r'\s([a-zA-Z-]+)="([^"]*)"')
@@ -199,7 +203,10 @@ def write_webp(source: Path, target_dir: Path, widths=WEBP_WIDTHS) -> list[tuple
                     height = round(full_height * width / full_width)
                     image = image.resize((width, height), Image.LANCZOS)
                 target_dir.mkdir(parents=True, exist_ok=True)
-                image.save(target, "WEBP", quality=WEBP_QUALITY, method=6)
+                # Whole or not at all: a copy cut short would be taken as made.
+                temporary = target.with_name(f".{name}.tmp")
+                image.save(temporary, "WEBP", quality=WEBP_QUALITY, method=6)
+                os.replace(temporary, target)
         out.append((name, width))
     return out
 
@@ -232,7 +239,10 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
         if file.resolve() not in leads:
             return None
         folder = src[: len(src) - len(name_of(src) or "")]
-        return [(folder + name, width) for name, width in write_webp(file, images_dir)]
+        copies = write_webp(file, images_dir)
+        for name, _ in copies:
+            rebuild.own(app, pagename, prefix + name)  # removed once no page shows it
+        return [(folder + name, width) for name, width in copies]
 
     frame_sizes: dict[str, tuple[int, int]] = {}
 
@@ -240,8 +250,8 @@ def on_page_context(app: Sphinx, pagename: str, templatename: str, context: dict
         name = f"frame-{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
         target = images_dir / name
         if not target.exists():
-            images_dir.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_atomic(target, data)
+        rebuild.own(app, pagename, prefix + name)  # removed once no page shows it
         url = context["pathto"](prefix + name, 1)
         if extension != "svg":
             frame_sizes[url] = size_of(target)

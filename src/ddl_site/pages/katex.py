@@ -33,7 +33,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
-from ..core.records import write_if_changed
+from ..core.records import code_digest, write_if_changed
 from . import node as node_packages
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def tex_of(node: nodes.Element) -> tuple[str, bool]:
 
 
 def key_of(tex: str, display: bool, version: str) -> str:
-    return hashlib.sha256(f"{version}\0{int(display)}\0{tex}".encode()).hexdigest()
+    renderer = code_digest("pages/katex_render.cjs")  # how KaTeX is called is part of what it gives
+    return hashlib.sha256(f"{version}\0{renderer}\0{int(display)}\0{tex}".encode()).hexdigest()
 
 
 # --- Node.js and the pinned KaTeX ----------------------------------------------------------

@@ -30,7 +30,8 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from ..core.records import write_if_changed
+from ..blog import rebuild
+from ..core.records import write_atomic, write_if_changed
 from ..sync.execution import parse_cell
 from . import wheel as wheels
 
@@ -218,7 +219,7 @@ def write_paired(root: Path, posts_dir: str, package_dir: Path, baseurl: str) ->
         text = notebook_text(source, docname, package_dir, baseurl)
         target = paired_path(source)
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+            write_atomic(target, text)
             changed.append(target)
     for orphan in sorted(folder.glob("*.ipynb")):
         if orphan.with_suffix(".md") not in sources:
@@ -250,6 +251,7 @@ def _write(app: Sphinx, pagename: str, templatename: str, context: dict, doctree
         wheels.PROVIDED_FILE.append(Path(app.doctreedir) / "ddl-distributions.json")
     text = notebook_text(source, pagename, package_dir, app.config.html_baseurl)
     write_if_changed(Path(app.outdir) / "_sources" / f"{pagename}.ipynb", text)
+    rebuild.own(app, pagename, f"_sources/{pagename}.ipynb")
     paired = paired_path(source)
     if not paired.is_file() or paired.read_text(encoding="utf-8") != text:
         rel = paired.relative_to(app.srcdir).as_posix()
@@ -286,8 +288,6 @@ def _write_others(app: Sphinx, exception) -> None:
     """The notebooks of the posts whose pages this build did not write, when what they pin
     changed (an edit to the package re-executes only the posts that import what changed, and
     its wheel replaces the old one, which every notebook names): each written if changed."""
-    from ..blog import rebuild
-
     if rebuild.failed(app, exception) or not rebuild.records_pages(app):
         return
     package_dir = Path(app.srcdir) / app.config.ddl_package_dir
@@ -302,6 +302,7 @@ def _write_others(app: Sphinx, exception) -> None:
     posts = [d for d in sorted(app.env.found_docs) if is_notebook_post(Path(app.env.doc2path(d)))]
     for docname in posts:
         target = sources / f"{docname}.ipynb"
+        rebuild.own(app, docname, f"_sources/{docname}.ipynb")
         if docname in written or (kept == key and target.is_file()):
             continue
         if not wheels.PROVIDED_FILE:

@@ -10,18 +10,24 @@ that the same inputs give the stored result without running the pass again, and 
 site writes nothing.
 
 Pages are read only when they were written since last read: :func:`page_tokens` keeps each
-page's words by its size and modification time.
+page's words by its size and modification time, with the digest of the code that found them.
+
+When no page was written, the passes take the files as they are (:meth:`Store.current`) or
+write back the last results (:meth:`Store.put_back`) without asking what they were made from;
+so they do only when the site's code is the code that made them (:func:`package_code`,
+recorded as the store is saved).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from ..core.records import write_atomic
 
 FOLDER = "ddl-postbuild"
 KEEP_RESULTS = 8  # results kept per pass (an edit undone finds its result again)
@@ -50,16 +56,17 @@ class Store:
         self.state.setdefault("results", [])  # [[key, {relative path: result digest}]]
         self.state.setdefault("extra", {})
 
+    @staticmethod
+    def code() -> str:
+        return package_code()
+
     # -- blobs ---------------------------------------------------------------------------
 
     def put(self, data: bytes) -> str:
         digest = sha(data)
         path = self.blobs / digest
         if not path.is_file():
-            self.blobs.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(digest + ".tmp")
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
+            write_atomic(path, data)
         return digest
 
     def get(self, digest: str) -> bytes | None:
@@ -84,7 +91,9 @@ class Store:
 
     def current(self, names: Iterable[tuple[str, Path]]) -> bool:
         """Whether each file holds the result recorded for it (so the pass has nothing to do
-        while its inputs stay the same)."""
+        while its inputs stay the same), as made by the site's code as it is now."""
+        if self.state.get("code") != self.code():
+            return False
         for name, path in names:
             record = self.state["files"].get(name)
             try:
@@ -102,6 +111,8 @@ class Store:
         """When no page changed: write back the recorded result of each file found as its
         recorded original (copied again, as myst-nb copies its stylesheet after every build).
         Whether every file now holds its recorded result."""
+        if self.state.get("code") != self.code():
+            return False  # made by other code: the pass runs, and its key follows the code
         restore = {}
         for name, path in names:
             record = self.state["files"].get(name) or {}
@@ -118,7 +129,7 @@ class Store:
                 return False
             restore[path] = data
         for path, data in restore.items():
-            path.write_bytes(data)
+            write_atomic(path, data)
         return True
 
     # -- results -------------------------------------------------------------------------
@@ -141,10 +152,8 @@ class Store:
         self.state["key"] = key
 
     def save(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps(self.state, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, self.path)
+        self.state["code"] = self.code()
+        write_atomic(self.path, json.dumps(self.state, indent=1, sort_keys=True))
         self._prune()
 
     def _prune(self) -> None:
@@ -177,7 +186,10 @@ def page_tokens(
     """``extract(bytes)`` of each file, by path relative to ``root``. A file named in ``fresh``
     (written by this build) is read; another, if its size and modification time are those
     recorded when it was last read, is not read again."""
+    key = extractor_digest(extract)
     cache = store.state["extra"].get("tokens", {})
+    if store.state["extra"].get("tokens extractor") != key:
+        cache = {}  # found by other code: every page is read again
     found: dict[str, list[str]] = {}
     stamps: dict[str, list[int]] = {}
     for path in files:
@@ -190,7 +202,29 @@ def page_tokens(
             continue
         found[name] = sorted(set(extract(path.read_bytes())))
     store.state["extra"]["tokens"] = {name: [stamps[name], " ".join(found[name])] for name in found}
+    store.state["extra"]["tokens extractor"] = key
     return found
+
+
+def extractor_digest(extract: Callable) -> str:
+    """A digest of the code of ``extract``: its name and the file it is defined in."""
+    import inspect
+
+    from ..core.records import file_digest
+
+    try:
+        source = inspect.getsourcefile(extract)
+    except TypeError:
+        source = None
+    name = f"{getattr(extract, '__module__', '')}.{getattr(extract, '__qualname__', '')}"
+    return digest_of([name, file_digest(Path(source)) if source else None])
+
+
+def package_code() -> str:
+    """A digest of the site's code: its modules and scripts."""
+    from ..core.records import code_digest, package_files
+
+    return code_digest(*package_files())
 
 
 def words(data: bytes) -> set[str]:

@@ -95,7 +95,7 @@ def revision_pages(outdir: Path, trimmed: list[Path], only: set[str] | None = No
         html = page.read_text(encoding="utf-8")
         new = revision_links(html, versions)
         if new != html:
-            page.write_text(new, encoding="utf-8")
+            write_if_changed(page, new)
             changed += 1
     return changed
 

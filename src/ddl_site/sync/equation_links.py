@@ -58,9 +58,10 @@ def _kept_citations(app: Sphinx, folders: list[Path]) -> list[equations.Citation
     import hashlib
     import json
 
-    from ..core.records import code_digest
+    from ..core.records import PARSER, code_digest, versions
 
-    digest = hashlib.sha256(code_digest("sync/equations.py").encode())
+    code = json.dumps([code_digest("sync/equations.py"), versions(*PARSER)])
+    digest = hashlib.sha256(code.encode())
     for path in sorted(p for folder in folders for p in folder.rglob("*.py")):
         digest.update(path.relative_to(_root(app)).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
@@ -189,7 +190,7 @@ def _listed_equations(app: Sphinx) -> str:
     import hashlib
     import json
 
-    from ..core.records import code_digest, digest
+    from ..core.records import PARSER, code_digest, digest, versions
 
     # Parsing every post for its equations takes a while: what each text holds is kept, in
     # the doctree folder (the environment is saved only when a page is read).
@@ -199,7 +200,7 @@ def _listed_equations(app: Sphinx) -> str:
     except (OSError, ValueError, TypeError):
         known = {}
     before = set(known)
-    code = code_digest("sync/equations.py", "core/myst_tokens.py")
+    code = digest([code_digest("sync/equations.py", "core/myst_tokens.py"), versions(*PARSER)])
     kept, listed = {}, []
     for docname, path, text in _posts(app):
         key = hashlib.sha256(f"{code}\0{path}\0{text}".encode()).hexdigest()
