@@ -233,7 +233,7 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
     doc_of = {post.path: d for d, post in posts.items()}
     for problem in frontmatter.check_series(list(posts.values())):
         cross.append((problem, doc_of.get(problem.path)))
-    _, more = redirects.plan(posts, _site_files(app))
+    _, more = redirects.plan(posts, rebuild.site_files(app))
     cross += [(p, doc_of.get(p.path)) for p in more]
     source = ConfigSource.of(Path(app.srcdir))
     if posts and not _baseurl(app):
@@ -252,12 +252,6 @@ def on_env_updated(app: Sphinx, env) -> list[str]:
         keys = source.listing("ddl_giscus", comments.REQUIRED)
         logger.info(comments.unconfigured_note(asked, source.file, keys))
     return []
-
-
-def _site_files(app: Sphinx) -> dict[str, str]:
-    """Every file the site publishes that a redirect may not replace."""
-    pages = {d: _source_path(app, d) for d in app.env.found_docs}
-    return redirects.site_files(pages, blog_index.tags_of(list(app.env.ddl_posts.values())))
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -362,7 +356,7 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     outdir = Path(app.outdir)
     base = _baseurl(app)
     posts = app.env.ddl_posts
-    files, _ = redirects.plan(posts, _site_files(app))
+    files, _ = redirects.plan(posts, rebuild.site_files(app))
     for name, docname in sorted(files.items()):
         target = app.builder.get_target_uri(docname)
         page = redirects.redirect_page(

@@ -384,12 +384,12 @@ def owned_now(app: Sphinx, before: dict[str, Any]) -> dict[str, Any]:
     }
     posts = getattr(env, "ddl_posts", {})
     if posts:
-        files, _ = redirects.plan(posts, _site_files(app))
+        files, _ = redirects.plan(posts, site_files(app))
         now["redirects"] = sorted(files)
     return now
 
 
-def _site_files(app: Sphinx) -> dict[str, str]:
+def site_files(app: Sphinx) -> dict[str, str]:
     """Every file the site publishes that a redirect may not replace (and a removal spares)."""
     from . import redirects
     from .blog_index import tags_of
@@ -417,7 +417,7 @@ def remove_gone_files(app: Sphinx) -> list[str]:
     the site. Returns the files removed."""
     outdir = Path(app.outdir).resolve()
     before = _read_owned(app)
-    gone = _files(before) - _files(owned_now(app, before)) - set(_site_files(app))
+    gone = _files(before) - _files(owned_now(app, before)) - set(site_files(app))
     removed = []
     for name in sorted(gone):
         path = (outdir / name).resolve()
