@@ -9,8 +9,9 @@ by file. Only ``.buildinfo`` may differ (it records the configuration's hash).
     python tools/same_site.py BEFORE AFTER    # any two commits
     python tools/same_site.py --trees OLD NEW # two html folders already built
 
-The execution cache of the checkout (``_build/.jupyter_cache``) is copied to both builds, so
-only posts it has no outputs for execute; each commit's own ``src/`` is the one imported.
+The first build starts from a copy of the checkout's execution cache (``_build/.jupyter_cache``,
+or ``--execution-cache``), the second from the cache the first left, so a post executes at most
+once; each commit's own ``src/`` is the one imported.
 Exits 1 and lists the files that differ, or are in one build only.
 """
 
@@ -35,14 +36,14 @@ def git(*args: str, cwd: Path = REPO) -> str:
     ).stdout.strip()
 
 
-def build(commit: str, folder: Path) -> Path:
-    """Check ``commit`` out into ``folder/tree``, build it into ``folder/out``; the html."""
+def build(commit: str, folder: Path, cache: Path | None) -> Path:
+    """Check ``commit`` out into ``folder/tree``, build it into ``folder/out`` starting from a
+    copy of the execution cache ``cache``; the html."""
     tree, out = folder / "tree", folder / "out"
     git("worktree", "add", "--detach", str(tree), commit)
     if (REPO / "node_modules").exists():
         (tree / "node_modules").symlink_to((REPO / "node_modules").resolve())
-    cache = REPO / "_build" / ".jupyter_cache"
-    if cache.is_dir():
+    if cache is not None and cache.is_dir():
         shutil.copytree(cache, out / "_build" / ".jupyter_cache")
     paths = [str(tree / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONHASHSEED": "0"}
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after", nargs="?", default="HEAD")
     parser.add_argument("--trees", action="store_true", help="compare two built html folders")
     parser.add_argument("--keep", action="store_true", help="keep the worktrees and builds")
+    parser.add_argument(
+        "--execution-cache",
+        type=Path,
+        default=REPO / "_build" / ".jupyter_cache",
+        help="the jupyter-cache folder the first build starts from",
+    )
     args = parser.parse_args(argv)
     if args.trees:
         before, after = Path(args.before), Path(args.after)
@@ -95,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="same-site-"))
     commits = [git("rev-parse", args.before), git("rev-parse", args.after)]
     try:
-        before = build(commits[0], work / "before")
-        after = build(commits[1], work / "after")
+        before = build(commits[0], work / "before", args.execution_cache)
+        after = build(commits[1], work / "after", before.parent / ".jupyter_cache")
         return report(differences(before, after), len(files(before)))
     finally:
         if args.keep:
