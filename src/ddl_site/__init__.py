@@ -1,15 +1,18 @@
 """The site's own Sphinx extension, loaded from ``_config.yml``: it registers the wings.
 
-* :mod:`.core`: what every wing relies on (a post read as MyST reads it; strict builds);
+* :mod:`.core`: what every wing relies on (a post read as MyST reads it, problems reported
+  alike, records kept between builds, strict builds);
 * :mod:`.art`: lead images drawn by code beside each post;
-* :mod:`.sync`: outputs that never go stale (precise re-execution, printed output as printed);
-* :mod:`.blog`: the posts as a blog (front matter, series, index, feed, old URLs, comments)
-  and what their prose may say;
-* :mod:`.pages`: what the pages weigh and load (maths, images, icons, stylesheets, notebooks,
-  the package's wheel) and rebuilds that write only what changed.
+* :mod:`.sync`: outputs that never go stale (precise re-execution, printed output as printed,
+  equations linked to the code that implements them);
+* :mod:`.blog`: the posts as a blog (front matter, series, index, feed, old URLs, comments),
+  what their prose may say, and rebuilds that write only what changed;
+* :mod:`.pages`: what the written pages weigh and load (maths, images, icons, stylesheets,
+  notebooks, the package's wheel).
 
 Each wing registers its own modules with Sphinx; the order below is the order their event
-handlers run in at equal priority.
+handlers run in at equal priority. A wing imports only the wings it is built on: core below
+all, sync on core, the blog on core and sync, art and pages on those three.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """What every wing relies on, and which imports no wing: a post read as MyST reads it
-(:mod:`.myst_tokens`), and strict builds (:mod:`.strict`)."""
+(:mod:`.myst_tokens`), problems an author can fix said one way (:mod:`.problems`), records kept
+between builds with the digest of the code that made them (:mod:`.records`), and strict builds
+(:mod:`.strict`)."""
 
 from __future__ import annotations
 
