@@ -14,7 +14,7 @@ The same notebook is written in two places:
   (``ipynb_source`` in the page context);
 * ``book/<slug>.ipynb`` beside the post, committed: Colab and Binder open notebooks from the
   repository, so the launch buttons point there. ``python -m ddl_site notebooks`` rewrites
-  them; ``tests/test_notebooks.py`` fails while one is out of date, and the build says so.
+  them; ``tests/pages/test_notebooks.py`` fails while one is out of date, and the build says so.
 
 The notebook names its site only through ``html.baseurl``, so a test can serve the built site
 on 127.0.0.1 and point a notebook there by replacing that address.
