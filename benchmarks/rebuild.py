@@ -583,6 +583,11 @@ def live_preview(args, work: Path, site: Path) -> int:
             )
     if reloads and statistics.median(reloads) > PROSE_BUDGET:
         problems.append(f"the median save takes more than {PROSE_BUDGET:.1f} s to reload the page")
+    return finish(problems, args, work)
+
+
+def finish(problems: list[str], args, work: Path) -> int:
+    """Print the problems, keep or remove the copy, and give the exit status."""
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     if args.keep:
@@ -636,13 +641,7 @@ def report(args, work: Path, rows: list[Step], problems: list[str], **context) -
     if code:
         summary("edit a code cell", True, CODE_BUDGET, code[0].execution)
         print(f"  (of which the post's own execution, as the log says: {code[0].execution:.1f} s)")
-    for problem in problems:
-        print(f"PROBLEM: {problem}", file=sys.stderr)
-    if args.keep:
-        print(f"kept: {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if problems else 0
+    return finish(problems, args, work)
 
 
 if __name__ == "__main__":

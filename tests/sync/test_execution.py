@@ -489,6 +489,63 @@ def test_a_post_that_fails_beside_others_is_reported_with_its_traceback(tmp_path
     assert build.outputs("posts/fragile") == ["mended"]
 
 
+# Run a command with SIGINT's default action, whatever this process was started with (a
+# background job's SIGINT is ignored, and an ignored signal stays ignored across exec).
+DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+SLOW = """\
+import pathlib, time
+pathlib.Path("../{name}.started").touch()
+time.sleep(600)"""
+
+
+@pytest.mark.site
+def test_ctrl_c_stops_posts_executing_side_by_side(tmp_path, monkeypatch):
+    """Ctrl-C stops the build at once, as it does while myst-nb executes a post: no post is
+    executed again, and no kernel is left running."""
+    import signal
+    import time
+
+    from sitebuild import build_command
+
+    site = TinySite(tmp_path, monkeypatch, {n: SLOW.format(name=n) for n in ("one", "two")})
+    log = tmp_path / "build.log"
+    with log.open("w") as out:
+        build = subprocess.Popen(
+            [sys.executable, "-c", DEFAULT_SIGINT, *build_command(site.source, tmp_path / "out")],
+            cwd=site.source,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )
+        started = [site.source / f"{n}.started" for n in ("one", "two")]
+        deadline = time.monotonic() + 120
+        while not all(path.exists() for path in started):
+            assert build.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
+        os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends the terminal's foreground group
+        returncode = build.wait(timeout=60)
+    text = log.read_text()
+    assert returncode != 0 and "Interrupted!" in text, text[-3000:]
+    assert "Executing notebook" not in text  # not executed again, one at a time
+    assert running_in(site.source) == []
+
+
+def running_in(folder: Path) -> list[str]:
+    """The processes (a post's kernel, say) whose working folder is inside ``folder``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cwd = (proc / "cwd").resolve(strict=True)
+        except OSError:
+            continue
+        if cwd == folder.resolve() or folder.resolve() in cwd.parents:
+            found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return found
+
+
 def fake_distribution(site_packages: Path, name: str, version: str) -> None:
     """A distribution as pip leaves it: the package and its metadata folder."""
     for old in site_packages.glob(f"{name}-*.dist-info"):

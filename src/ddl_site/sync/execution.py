@@ -1058,6 +1058,44 @@ async def _execute(job: _Ahead, state: _BuildState, limit, threads: int) -> None
             job.seconds = time.perf_counter() - start
 
 
+def _run_interruptibly(main) -> None:
+    """Run the coroutine ``main()`` in an event loop of its own thread, so that Ctrl-C stops
+    the build as it does while myst-nb executes a post.
+
+    In the main thread, nbclient would take SIGINT for itself: it shuts its kernel down and
+    the post merely fails, and myst-nb would then execute it again. Here the main thread
+    receives the KeyboardInterrupt, cancels the executions (nbclient shuts each kernel down as
+    its task is cancelled), waits for that, and raises it again.
+    """
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(main())
+    done = threading.Event()  # not Thread.join: an interrupted join can leave the thread "dead"
+
+    def run() -> None:
+        try:
+            with contextlib.suppress(BaseException):  # cancelled: the main thread raises instead
+                loop.run_until_complete(task)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="ddl-execution", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        loop.call_soon_threadsafe(task.cancel)
+        done.wait(30)  # each kernel is shut down as its execution is cancelled
+        raise
+    finally:
+        if done.is_set():
+            loop.close()
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()
+
+
 def _execute_ahead(app, env, state: _BuildState, docnames: Iterable[str]) -> None:
     """Execute the stale posts side by side, before Sphinx reads them one after another.
 
@@ -1104,7 +1142,7 @@ def _execute_ahead(app, env, state: _BuildState, docnames: Iterable[str]) -> Non
         limit = asyncio.Semaphore(at_once)
         await asyncio.gather(*(_execute(job, state, limit, threads) for job in jobs))
 
-    asyncio.run(execute_all())
+    _run_interruptibly(execute_all)
     cache = get_cache(str(state.cache_path))
     for job in jobs:
         shown = job.post.shown
