@@ -20,14 +20,16 @@
   and ``templates/search.html`` pass them to the ``defer_scripts`` filter.
 * Nothing a page does not use is shipped to it: Sphinx's search scripts and the whole search
   index (``searchindex.js``) load only on the search page while search-as-you-type is off
-  (the theme's search dialog sends the query there; ``templates/layout.html``), and
+  (the theme's search dialog sends the query there; ``templates/layout.html``),
+  sphinx-copybutton's stylesheet and scripts only on a page with a code block, and
   sphinx-design's stylesheet and tab script only on a page that shows one of its components.
 * The theme's script checks, as the page loads, which code blocks, outputs and tables scroll
   sideways, to give them a tab stop; measuring each of them lays out the whole page, sections
   off screen included (``content-visibility: auto`` in ``static/ddl_site.css``). The site
   serves the theme's script with that check made as each one comes near the screen
   (``IntersectionObserver``), and again, as before, when the window is resized
-  (``theme_script``).
+  (``theme_script``); until measured, each has a tab stop, so that none that scrolls is out
+  of the keyboard's reach.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
   their buttons), and their frame and slider are named: the frame takes the alt text its cell
   gives (``mystnb: image: alt:``, as a figure's), else a generic one. Their element ids, random
@@ -133,6 +135,7 @@ var ddlTabStop = (function () {
     });
   }, { rootMargin: "100% 0px" });
   return function (el) {
+    el.tabIndex = 0; /* reachable from the keyboard until measured */
     observer.unobserve(el);
     observer.observe(el);
   };
@@ -198,6 +201,20 @@ def uses_sphinx_design(body: str) -> bool:
     return SPHINX_DESIGN_CLASS.search(body) is not None
 
 
+CODE_BLOCK = re.compile(r'<div class="(?:[^"]*\s)?highlight(?:\s[^"]*)?">\s*<pre\b')
+
+
+def has_code_blocks(body: str) -> bool:
+    """Whether a page's body has a code block, where sphinx-copybutton puts its buttons
+    (``div.highlight pre``)."""
+    return CODE_BLOCK.search(body) is not None
+
+
+def is_copybutton(filename: str) -> bool:
+    name = filename.rsplit("/", 1)[-1]
+    return name.startswith(("copybutton", "clipboard.min"))
+
+
 def filename_of(asset: Any) -> str:
     return str(getattr(asset, "filename", asset) or "")
 
@@ -236,6 +253,14 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         if styles:
             styles[:] = [s for s in styles if "sphinx-thebe" not in str(getattr(s, "filename", s))]
     body = context.get("body")
+    if not has_code_blocks(body or ""):
+        # sphinx-copybutton adds its stylesheet and scripts to every page; its buttons go on
+        # code blocks alone.
+        if scripts:
+            scripts[:] = [s for s in scripts if not is_copybutton(filename_of(s))]
+        styles = context.get("css_files")
+        if styles:
+            styles[:] = [s for s in styles if not is_copybutton(filename_of(s))]
     if not uses_sphinx_design(body or ""):
         # sphinx-design adds its stylesheet and tab script to every page.
         if scripts:
