@@ -68,6 +68,8 @@ def test_theme_is_legible(browser_context, base_url, axe_source, theme):
             switch.click()
         assert page.evaluate("document.documentElement.dataset.theme") == theme
         page.wait_for_timeout(300)  # colour transitions
+        # What is off screen is rendered as the reader scrolls near it: render it all.
+        page.add_style_tag(content="* { content-visibility: visible !important; }")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{post.slug}-{theme}.png"), full_page=False)
         result = page.evaluate(CONTRAST)

@@ -8,6 +8,7 @@ on the real site.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -492,3 +493,119 @@ def test_an_animation_takes_its_cells_alt_text():
     plain = cell(None)
     assets.describe_animations(None, plain)
     assert '<img id="_anim_imgabc">' in plain.astext()  # left for the generic name
+
+
+# --- what a page is shipped ------------------------------------------------------------------
+
+
+def test_search_scripts_are_taken_out_and_nothing_else():
+    from ddl_site.assets import without_search_scripts
+
+    html = (
+        '<meta name="viewport" content="width=device-width"/>\n'
+        '<script src="../_static/searchtools.js"></script>\n'
+        '<script src="../_static/language_data.js"></script>\n'
+        '<script src="../searchindex.js"></script>\n'
+        '<script src="../_static/doctools.js?v=1"></script>'
+    )
+    assert without_search_scripts(html) == (
+        '<meta name="viewport" content="width=device-width"/>\n'
+        '<script src="../_static/doctools.js?v=1"></script>'
+    )
+
+
+def test_sphinx_design_is_recognised_by_its_classes():
+    from ddl_site.assets import uses_sphinx_design
+
+    assert uses_sphinx_design('<div class="sd-tab-set docutils">')
+    assert uses_sphinx_design('<div class="docutils sd-card">')
+    assert not uses_sphinx_design('<div class="highlight">sd-card in prose</div>')
+    assert not uses_sphinx_design('<div class="cell-sd-x">')
+
+
+def test_the_theme_script_measures_scrollable_elements_only_as_they_come_near():
+    import pydata_sphinx_theme
+
+    from ddl_site.assets import THEME_SCRIPT, theme_script
+
+    folder = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    source = (folder / "static" / THEME_SCRIPT).read_text(encoding="utf-8")
+    measuring = re.compile(r"(\w+)\.tabIndex=\1\.scrollWidth>")
+    assert len(measuring.findall(source)) == 1  # the pinned theme measures as the page loads
+    script = theme_script(source)
+    assert not measuring.search(script)
+    assert "new IntersectionObserver(" in script and re.search(r"ddlTabStop\(\w+\)", script)
+    # The rest of the theme's script is untouched.
+    check = re.search(
+        r"(\w+)\.tabIndex=\1\.scrollWidth>\1\.clientWidth\|\|\1\.scrollHeight>\1\.clientHeight\?0:-1",
+        source,
+    )
+    element = check.group(1)
+    assert script.endswith(f"{source[: check.start()]}ddlTabStop({element}){source[check.end() :]}")
+    with pytest.raises(ValueError, match="pinned pydata-sphinx-theme"):
+        theme_script("function f(){}")
+
+
+@pages_of_site
+def test_only_the_search_page_loads_the_search_index(built):
+    _, pages = built
+    with_index = sorted(
+        name
+        for name, soup in pages.items()
+        if soup.find("script", src=re.compile(r"(^|/)searchindex\.js"))
+        or soup.find("script", src=re.compile(r"searchtools\.js"))
+    )
+    assert with_index == ["search.html"]
+
+
+@pages_of_site
+def test_sphinx_design_assets_only_on_pages_that_use_it(built):
+    _, pages = built
+    for name, soup in pages.items():
+        uses = soup.find(class_=re.compile(r"^sd-")) is not None
+        head = str(soup.head)
+        assert ("design-tabs" in head) == uses, name
+        assert ("sphinx-design" in head) == uses, name
+
+
+@pages_of_site
+def test_pages_load_the_sites_theme_script_by_its_content(built):
+    site, pages = built
+    script = site.html / "_static" / "scripts" / "pydata-sphinx-theme.ddl.js"
+    digest = hashlib.sha256(script.read_bytes()).hexdigest()[:8]
+    checked = 0
+    for name, soup in pages.items():
+        sources = [s["src"] for s in soup.find_all("script", src=True)]
+        if not any("_static/" in source for source in sources):
+            continue  # a page without the theme (an old address's redirect)
+        theme = [s for s in sources if "pydata-sphinx-theme" in s]
+        prefix = "../" * name.count("/") + "_static/scripts/"
+        assert theme == [f"{prefix}pydata-sphinx-theme.ddl.js?v={digest}"], name
+        checked += 1
+    assert checked > 10
+
+
+def test_code_blocks_are_recognised_where_copy_buttons_go():
+    from ddl_site.assets import has_code_blocks, is_copybutton
+
+    assert has_code_blocks(
+        '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre>'
+    )
+    assert has_code_blocks('<div class="highlight">\n<pre><span></span>x = 1</pre>')
+    assert not has_code_blocks('<div class="highlight-ipython3 notranslate">')
+    assert not has_code_blocks("<p>The <code>highlight</code> of the post</p><pre>")
+    assert is_copybutton("copybutton.js") and is_copybutton("_static/clipboard.min.js")
+    assert is_copybutton("copybutton.css") and not is_copybutton("togglebutton.js")
+
+
+@pages_of_site
+def test_copy_button_assets_only_on_pages_with_code(built):
+    _, pages = built
+    with_code = 0
+    for name, soup in pages.items():
+        code = soup.select_one("div.highlight pre") is not None
+        head = str(soup.head)
+        for asset in ("copybutton.js", "clipboard.min.js", "copybutton.css"):
+            assert (asset in head) == code, (name, asset)
+        with_code += code
+    assert 0 < with_code < len(pages)

@@ -18,6 +18,18 @@
   togglebutton and thebe read) runs where it stands, as before. The scripts the theme writes
   into its templates (its search scripts) go through the same rule: ``templates/layout.html``
   and ``templates/search.html`` pass them to the ``defer_scripts`` filter.
+* Nothing a page does not use is shipped to it: Sphinx's search scripts and the whole search
+  index (``searchindex.js``) load only on the search page while search-as-you-type is off
+  (the theme's search dialog sends the query there; ``templates/layout.html``),
+  sphinx-copybutton's stylesheet and scripts only on a page with a code block, and
+  sphinx-design's stylesheet and tab script only on a page that shows one of its components.
+* The theme's script checks, as the page loads, which code blocks, outputs and tables scroll
+  sideways, to give them a tab stop; measuring each of them lays out the whole page, sections
+  off screen included (``content-visibility: auto`` in ``static/ddl_site.css``). The site
+  serves the theme's script with that check made as each one comes near the screen
+  (``IntersectionObserver``), and again, as before, when the window is resized
+  (``theme_script``); until measured, each has a tab stop, so that none that scrolls is out
+  of the keyboard's reach.
 * matplotlib's JavaScript animations fetch nothing from a CDN (the theme's Font Awesome draws
   their buttons), and their frame and slider are named: the frame takes the alt text its cell
   gives (``mystnb: image: alt:``, as a figure's), else a generic one. Their element ids, random
@@ -75,6 +87,10 @@ def deferred(tag: str) -> str:
 
 
 SCRIPT_TAGS = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+SEARCH_SCRIPT = re.compile(
+    r'<script\b[^>]*\bsrc="[^"]*(?:searchtools\.js|language_data\.js|searchindex\.js)[^"]*"[^>]*>'
+    r"\s*</script>\s*"
+)
 
 
 def defer_scripts(html: str) -> str:
@@ -82,10 +98,77 @@ def defer_scripts(html: str) -> str:
     return SCRIPT_TAGS.sub(lambda match: deferred(match.group(0)), str(html))
 
 
+def without_search_scripts(html: str) -> str:
+    """A piece of HTML without the ``<script>`` tags of Sphinx's search (its tools, language
+    data and index), which a page needs only to search as the reader types."""
+    return SEARCH_SCRIPT.sub("", str(html))
+
+
 def add_template_filter(app: Sphinx) -> None:
     templates = getattr(app.builder, "templates", None)
     if templates is not None and hasattr(templates, "environment"):
         templates.environment.filters["defer_scripts"] = defer_scripts
+        templates.environment.filters["without_search_scripts"] = without_search_scripts
+
+
+# The theme's check of which elements scroll, in its minified script: every element measured
+# as the page loads (``el.tabIndex = el.scrollWidth > el.clientWidth || ... ? 0 : -1``).
+THEME_TAB_STOPS = re.compile(
+    r"(\w+)\.tabIndex=\1\.scrollWidth>\1\.clientWidth\|\|\1\.scrollHeight>\1\.clientHeight\?0:-1"
+)
+THEME_SCRIPT = "scripts/pydata-sphinx-theme.js"
+SITE_THEME_SCRIPT = "scripts/pydata-sphinx-theme.ddl.js"
+LAZY_TAB_STOP = """\
+/* The site's change (ddl_site/assets.py): an element is measured when it comes near the screen
+   instead of as the page loads, so that the sections off screen are not laid out for it. */
+var ddlTabStop = (function () {
+  function mark(el) {
+    el.tabIndex = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight ? 0 : -1;
+  }
+  if (!("IntersectionObserver" in window)) return mark;
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        observer.unobserve(entry.target);
+        mark(entry.target);
+      }
+    });
+  }, { rootMargin: "100% 0px" });
+  return function (el) {
+    el.tabIndex = 0; /* reachable from the keyboard until measured */
+    observer.unobserve(el);
+    observer.observe(el);
+  };
+})();
+"""
+
+
+def theme_script(source: str) -> str:
+    """The theme's script, measuring scrollable elements as they come near the screen."""
+    patched, count = THEME_TAB_STOPS.subn(r"ddlTabStop(\1)", source)
+    if count != 1:
+        raise ValueError(
+            "the theme's script no longer measures scrollable elements as ddl_site/assets.py "
+            "expects: update THEME_TAB_STOPS for the pinned pydata-sphinx-theme"
+        )
+    return LAZY_TAB_STOP + patched
+
+
+def write_theme_script(app: Sphinx) -> None:
+    """``_static/<SITE_THEME_SCRIPT>``, the theme's script with :func:`theme_script`'s change;
+    its path and version (``?v=``) are given to the templates as ``ddl_theme_script``."""
+    if getattr(app.builder, "format", None) != "html":
+        return
+    import pydata_sphinx_theme
+
+    from .rebuild import write_if_changed
+
+    original = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    source = (original / "static" / THEME_SCRIPT).read_text(encoding="utf-8")
+    script = theme_script(source)
+    write_if_changed(Path(app.outdir) / "_static" / SITE_THEME_SCRIPT, script)
+    digest = hashlib.sha256(script.encode("utf-8")).hexdigest()[:8]
+    app.ddl_theme_script = f"_static/{SITE_THEME_SCRIPT}?v={digest}"  # type: ignore[attr-defined]
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -110,7 +193,36 @@ def is_thebe(script: Any) -> bool:
     return "sphinx-thebe" in filename or "THEBE_JS_URL" in body
 
 
+SPHINX_DESIGN_CLASS = re.compile(r'class="(?:[^"]*\s)?sd-')
+
+
+def uses_sphinx_design(body: str) -> bool:
+    """Whether a page's body shows a sphinx-design component (its classes start ``sd-``)."""
+    return SPHINX_DESIGN_CLASS.search(body) is not None
+
+
+CODE_BLOCK = re.compile(r'<div class="(?:[^"]*\s)?highlight(?:\s[^"]*)?">\s*<pre\b')
+
+
+def has_code_blocks(body: str) -> bool:
+    """Whether a page's body has a code block, where sphinx-copybutton puts its buttons
+    (``div.highlight pre``)."""
+    return CODE_BLOCK.search(body) is not None
+
+
+def is_copybutton(filename: str) -> bool:
+    name = filename.rsplit("/", 1)[-1]
+    return name.startswith(("copybutton", "clipboard.min"))
+
+
+def filename_of(asset: Any) -> str:
+    return str(getattr(asset, "filename", asset) or "")
+
+
 def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    theme_js = getattr(app, "ddl_theme_script", None)
+    if theme_js:
+        context["ddl_theme_script"] = theme_js
     js_tag = context.get("js_tag")
     if js_tag is not None and not getattr(js_tag, "ddl_deferred", False):
 
@@ -141,6 +253,21 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         if styles:
             styles[:] = [s for s in styles if "sphinx-thebe" not in str(getattr(s, "filename", s))]
     body = context.get("body")
+    if not has_code_blocks(body or ""):
+        # sphinx-copybutton adds its stylesheet and scripts to every page; its buttons go on
+        # code blocks alone.
+        if scripts:
+            scripts[:] = [s for s in scripts if not is_copybutton(filename_of(s))]
+        styles = context.get("css_files")
+        if styles:
+            styles[:] = [s for s in styles if not is_copybutton(filename_of(s))]
+    if not uses_sphinx_design(body or ""):
+        # sphinx-design adds its stylesheet and tab script to every page.
+        if scripts:
+            scripts[:] = [s for s in scripts if "design-tabs" not in filename_of(s)]
+        styles = context.get("css_files")
+        if styles:
+            styles[:] = [s for s in styles if "sphinx-design" not in filename_of(s)]
     if body and "Toggle hidden content" in body:
         body = TOGGLE_LABEL.sub(r"\1", body)
     if body and "_anim_img" in body:
@@ -224,6 +351,7 @@ def favicon_ico(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", configure, priority=900)
     app.connect("builder-inited", add_template_filter)
+    app.connect("builder-inited", write_theme_script)
     app.connect("html-page-context", tidy_page, priority=900)
     app.connect("doctree-read", describe_animations)
     app.connect("build-finished", favicon_ico)
