@@ -499,7 +499,7 @@ def test_an_animation_takes_its_cells_alt_text():
 
 
 def test_search_scripts_are_taken_out_and_nothing_else():
-    from ddl_site.assets import without_search_scripts
+    from ddl_site.pages.assets import without_search_scripts
 
     html = (
         '<meta name="viewport" content="width=device-width"/>\n'
@@ -515,7 +515,7 @@ def test_search_scripts_are_taken_out_and_nothing_else():
 
 
 def test_sphinx_design_is_recognised_by_its_classes():
-    from ddl_site.assets import uses_sphinx_design
+    from ddl_site.pages.assets import uses_sphinx_design
 
     assert uses_sphinx_design('<div class="sd-tab-set docutils">')
     assert uses_sphinx_design('<div class="docutils sd-card">')
@@ -526,7 +526,7 @@ def test_sphinx_design_is_recognised_by_its_classes():
 def test_the_theme_script_measures_scrollable_elements_only_as_they_come_near():
     import pydata_sphinx_theme
 
-    from ddl_site.assets import THEME_SCRIPT, theme_script
+    from ddl_site.pages.assets import THEME_SCRIPT, theme_script
 
     folder = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
     source = (folder / "static" / THEME_SCRIPT).read_text(encoding="utf-8")
@@ -586,7 +586,7 @@ def test_pages_load_the_sites_theme_script_by_its_content(built):
 
 
 def test_code_blocks_are_recognised_where_copy_buttons_go():
-    from ddl_site.assets import has_code_blocks, is_copybutton
+    from ddl_site.pages.assets import has_code_blocks, is_copybutton
 
     assert has_code_blocks(
         '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre>'
