@@ -161,7 +161,7 @@ def write_theme_script(app: Sphinx) -> None:
         return
     import pydata_sphinx_theme
 
-    from .rebuild import write_if_changed
+    from ..core.records import write_if_changed
 
     original = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
     source = (original / "static" / THEME_SCRIPT).read_text(encoding="utf-8")
